@@ -1,0 +1,94 @@
+"""SLA events, all written by the sla service (DESIGN §2, §5).
+
+Due times are absolute instants computed from event time and the business calendar; ``minutes`` is the
+target in business minutes. ``warning_thresholds`` are shares of the target (``0.75`` = warn when 75 % of
+the business time is used), each in ``(0, 1]``.
+"""
+
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, Field, FiniteFloat
+
+from helpdesk_events.envelope import EventBase
+from helpdesk_events.types import Payload, SlaTargetName
+
+Share = Annotated[FiniteFloat, Field(gt=0, le=1)]
+Minutes = Annotated[FiniteFloat, Field(ge=0)]
+
+
+class SlaTargetDue(Payload):
+    name: SlaTargetName
+    minutes: Minutes
+    due_at: AwareDatetime | None = None
+    """None while the clock is paused or the target has no deadline yet."""
+
+
+class SlaPolicyAppliedData(Payload):
+    policy_id: str
+    policy_version: str
+    calendar: str
+    calendar_version: str
+    targets: list[SlaTargetDue]
+    warning_thresholds: list[Share] = []
+
+
+class SlaPolicyApplied(EventBase):
+    type: Literal["SlaPolicyApplied"] = "SlaPolicyApplied"
+    data: SlaPolicyAppliedData
+
+
+class SlaClockPausedData(Payload):
+    reason: str
+
+
+class SlaClockPaused(EventBase):
+    type: Literal["SlaClockPaused"] = "SlaClockPaused"
+    data: SlaClockPausedData
+
+
+class SlaClockResumedData(Payload):
+    targets: list[SlaTargetDue]
+    """The targets ticking again, with their new due times."""
+
+
+class SlaClockResumed(EventBase):
+    type: Literal["SlaClockResumed"] = "SlaClockResumed"
+    data: SlaClockResumedData
+
+
+class SlaWarningData(Payload):
+    target: SlaTargetName
+    threshold: Share
+    due_at: AwareDatetime
+
+
+class SlaWarning(EventBase):
+    type: Literal["SlaWarning"] = "SlaWarning"
+    data: SlaWarningData
+
+
+class SlaBreachedData(Payload):
+    target: SlaTargetName
+    due_at: AwareDatetime
+    policy_id: str
+
+
+class SlaBreached(EventBase):
+    type: Literal["SlaBreached"] = "SlaBreached"
+    data: SlaBreachedData
+
+
+class SlaTargetMetData(Payload):
+    target: SlaTargetName
+    due_at: AwareDatetime | None = None
+    met_at: AwareDatetime
+    business_minutes_used: Minutes
+    within_target: bool
+
+
+class SlaTargetMet(EventBase):
+    type: Literal["SlaTargetMet"] = "SlaTargetMet"
+    data: SlaTargetMetData
+
+
+SLA_EVENTS = (SlaPolicyApplied, SlaClockPaused, SlaClockResumed, SlaWarning, SlaBreached, SlaTargetMet)

@@ -1,0 +1,95 @@
+"""The ticket as every service sees it: the frozen state the fold (:mod:`helpdesk_events.fold`) produces."""
+
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from helpdesk_events.types import Channel, Customer, Priority, SlaTargetName, Status
+
+TICKET_STATUSES: tuple[Status, ...] = ("new", "open", "pending", "resolved", "closed")
+"""The lifecycle, in order."""
+
+_TRANSITIONS: dict[Status, frozenset[Status]] = {
+    "new": frozenset({"open", "pending", "resolved", "closed"}),
+    "open": frozenset({"pending", "resolved", "closed"}),
+    "pending": frozenset({"open", "resolved", "closed"}),
+    "resolved": frozenset({"open", "closed"}),
+    "closed": frozenset(),
+}
+
+
+def is_open(status: Status) -> bool:
+    """Not yet resolved or closed: counts in the backlog and in its agent's load."""
+    return status in ("new", "open", "pending")
+
+
+def can_transition(from_status: Status, to_status: Status) -> bool:
+    """Whether the fold applies a status change from ``from_status`` (``resolved -> open`` is a reopen)."""
+    return to_status in _TRANSITIONS[from_status]
+
+
+ClockState = Literal["running", "paused", "warning", "breached", "met"]
+
+
+class SlaClock(BaseModel):
+    """One SLA target of one ticket (its current cycle, for ``next_response``)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: SlaTargetName
+    due_at: AwareDatetime | None = None
+    state: ClockState = "running"
+    met_at: AwareDatetime | None = None
+    breached_at: AwareDatetime | None = None
+    """Kept when the target is met late, so ``breached_at is None`` means compliant."""
+    warning_threshold: float | None = None
+    """Highest warning share reached."""
+    within_target: bool | None = None
+    """As reported by ``SlaTargetMet``."""
+
+
+class TicketState(BaseModel):
+    """The meaning of one ticket's events. ``version`` counts every event folded, ignored ones included."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ticket_id: str
+    tenant: str = "default"
+    opened: bool = False
+    """False while only events that precede ``TicketOpened`` in the log have been folded (a placeholder)."""
+    folio: str | None = None
+    status: Status = "new"
+    priority: Priority | None = None
+    category: str | None = None
+    channel: Channel | None = None
+    subject: str | None = None
+    customer: Customer | None = None
+    language: str | None = None
+    tags: tuple[str, ...] = ()
+    config_version: str | None = None
+    team: str | None = None
+    assignee: str | None = None
+    """Kept after resolve/close, as "resolved by", for reporting."""
+    queued_at: AwareDatetime | None = None
+    """When routing last queued it; None once assigned."""
+    sla: dict[str, SlaClock] = {}
+    sla_paused: bool = False
+    sla_policy_id: str | None = None
+    sla_policy_version: str | None = None
+    escalation_level: int = 0
+    created_at: AwareDatetime | None = None
+    updated_at: AwareDatetime | None = None
+    first_response_at: AwareDatetime | None = None
+    resolved_at: AwareDatetime | None = None
+    resolution: str | None = None
+    closed_at: AwareDatetime | None = None
+    reopen_count: int = 0
+    csat: int | None = None
+    merged_into: str | None = None
+    follow_up_of: str | None = None
+    last_customer_message_at: AwareDatetime | None = None
+    last_agent_reply_at: AwareDatetime | None = None
+    version: int = 0
+    message_count: int = 0
+    """Public messages: the opening message, customer messages and agent replies (not internal notes)."""
+    note_count: int = 0

@@ -1,0 +1,383 @@
+"""Batch consumer with offsets, dedupe, state and outbox in one PostgreSQL transaction (DESIGN §3).
+
+Per partition batch:
+  fast path: one transaction applies every record; if any handler raises, the transaction is rolled
+  back and the batch is re-applied on the slow path;
+  slow path: each record in its own savepoint, retried ``attempts`` times, then dead-lettered with the
+  original topic/partition/offset, the error and the consumer, so the partition keeps moving.
+Offsets live in ``consumer_offsets`` and are read with a row lock at the start of each batch: a zombie
+consumer that lost its partition in a rebalance finds the offset already advanced and applies nothing.
+On assignment the consumer seeks to the stored offsets; Kafka's committed offsets are advisory only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from helpdesk_events.topics import DEADLETTER
+
+from .clock import Clock
+from .logs import correlation_id
+from .metrics import CONSUMED, DEADLETTERED, DUPLICATES, HANDLER_SECONDS, LAG
+from .uow import OutboxRow, Tx, flush
+
+log = logging.getLogger("helpdesk.consumer")
+
+T = TypeVar("T")
+
+# Failures of the infrastructure, not of the record: the batch is retried from the stored offset.
+TRANSIENT: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+    asyncpg.exceptions.DeadlockDetectedError,
+    asyncpg.exceptions.SerializationError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.AdminShutdownError,
+)
+
+
+@dataclass(frozen=True)
+class Record:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes
+    timestamp: int
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+
+Handler = Callable[[Tx, T, Record], Awaitable[None]]
+
+
+@dataclass
+class ConsumerSpec(Generic[T]):
+    """What a service consumes and how. ``name`` identifies the consumer group and its stored offsets."""
+
+    name: str
+    topics: list[str]
+    decode: Callable[[bytes], T]
+    handle: Handler[T]
+    dedupe_key: Callable[[T], str | None] | None = None
+    correlation: Callable[[T], str | None] | None = None
+    # Called in the same transaction when a record is dead-lettered (message is None if undecodable).
+    on_dead: Callable[[asyncpg.Connection, Record, T | None, str], Awaitable[None]] | None = None
+
+
+class PoisonError(Exception):
+    """A record that cannot be applied; carries the reason for the dead letter."""
+
+
+def dead_letter(record: Record, *, consumer: str, error: str, attempts: int, topic: str) -> OutboxRow:
+    value = json.dumps(
+        {
+            "original_topic": record.topic,
+            "original_partition": record.partition,
+            "original_offset": record.offset,
+            "original_key_b64": base64.b64encode(record.key).decode() if record.key is not None else None,
+            "original_value_b64": base64.b64encode(record.value).decode(),
+            "original_headers": {k: v.decode("utf-8", "replace") for k, v in record.headers},
+            "error": error,
+            "consumer": consumer,
+            "attempts": attempts,
+            "failed_at": datetime.now(UTC).isoformat(),
+        },
+        separators=(",", ":"),
+    ).encode()
+    headers = [("original_topic", record.topic), ("consumer", consumer), ("error", error[:500])]
+    return OutboxRow(topic, record.key, value, headers)
+
+
+class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, owner: Consumer[Any]) -> None:
+        self._owner = owner
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        return None
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        await self._owner.seek_to_stored(assigned)
+
+
+class Consumer(Generic[T]):
+    def __init__(
+        self,
+        spec: ConsumerSpec[T],
+        *,
+        pool: asyncpg.Pool,
+        schema: str,
+        bootstrap: str,
+        clock: Clock,
+        topic_prefix: str = "",
+        group_prefix: str = "",
+        batch: int = 500,
+        attempts: int = 3,
+        kafka_options: dict[str, Any] | None = None,
+    ) -> None:
+        self.spec = spec
+        self.pool = pool
+        self.schema = schema
+        self.clock = clock
+        self.topic_prefix = topic_prefix
+        self.attempts = attempts
+        self.batch = batch
+        self.started = False
+        self._stop = asyncio.Event()
+        self._kafka = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap,
+            group_id=f"{group_prefix}helpdesk.{spec.name}",
+            client_id=f"helpdesk.{spec.name}",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=batch,
+            isolation_level="read_committed",
+            **(kafka_options or {}),
+        )
+        self._deadletter_topic = f"{topic_prefix}{DEADLETTER}"
+        self._last_lag = 0.0
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def seek_to_stored(self, partitions: set[TopicPartition]) -> None:
+        if not partitions:
+            return
+        while True:
+            try:
+                rows = await self.pool.fetch(
+                    "SELECT topic, partition, next_offset FROM consumer_offsets WHERE consumer = $1",
+                    self.spec.name,
+                )
+                break
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("cannot read stored offsets, retrying", extra={"error": str(exc)})
+                await asyncio.sleep(1)
+        stored = {(r["topic"], r["partition"]): r["next_offset"] for r in rows}
+        for tp in partitions:
+            offset = stored.get((tp.topic, tp.partition))
+            if offset is None:
+                await self._kafka.seek_to_beginning(tp)
+            else:
+                self._kafka.seek(tp, offset)
+
+    async def run(self) -> None:
+        await self._kafka.start()
+        try:
+            self._kafka.subscribe(self.spec.topics, listener=_Rebalance(self))
+            self.started = True
+            log.info("consumer started", extra={"consumer": self.name, "topics": self.spec.topics})
+            while not self._stop.is_set():
+                fetched = await self._kafka.getmany(timeout_ms=200, max_records=self.batch)
+                for tp, msgs in fetched.items():
+                    records = [
+                        Record(
+                            m.topic, m.partition, m.offset, m.key, m.value or b"", m.timestamp, tuple(m.headers or ())
+                        )
+                        for m in msgs
+                    ]
+                    await self._apply_with_recovery(tp, records)
+                await self._update_lag()
+        finally:
+            self.started = False
+            await self._kafka.stop()
+
+    async def _update_lag(self) -> None:
+        now = time.monotonic()
+        if now - self._last_lag < 1.0:
+            return
+        self._last_lag = now
+        for tp in self._kafka.assignment():
+            high = self._kafka.highwater(tp)
+            if high is None:
+                continue
+            try:
+                pos = await self._kafka.position(tp)
+            except Exception:  # noqa: BLE001, S112 - lag is best effort
+                continue
+            LAG.labels(self.name, tp.topic, str(tp.partition)).set(max(0, high - pos))
+
+    async def _apply_with_recovery(self, tp: TopicPartition, records: list[Record]) -> None:
+        delay = 0.5
+        while not self._stop.is_set():
+            try:
+                await self.apply(records)
+                return
+            except (*TRANSIENT, asyncpg.PostgresError) as exc:
+                log.warning(
+                    "batch failed on infrastructure, will retry from stored offset",
+                    extra={"consumer": self.name, "topic": tp.topic, "partition": tp.partition, "error": repr(exc)},
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10)
+                if tp in self._kafka.assignment():
+                    await self.seek_to_stored({tp})
+                return
+
+    async def apply(self, records: list[Record]) -> None:
+        """Apply one partition's batch exactly once (public for tests and benchmarks)."""
+        if not records:
+            return
+        started = time.perf_counter()
+        first = records[0]
+        async with self.pool.acquire() as conn:
+            try:
+                async with conn.transaction():
+                    applied = await self._apply_in_tx(conn, records, careful=False)
+            except _HandlerFailed:
+                async with conn.transaction():
+                    applied = await self._apply_in_tx(conn, records, careful=True)
+        HANDLER_SECONDS.labels(self.name).observe(time.perf_counter() - started)
+        if applied:
+            CONSUMED.labels(self.name, first.topic).inc(applied)
+
+    async def _apply_in_tx(self, conn: asyncpg.Connection, records: list[Record], *, careful: bool) -> int:
+        first = records[0]
+        next_offset = await conn.fetchval(
+            """INSERT INTO consumer_offsets (consumer, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
+               ON CONFLICT (consumer, topic, partition)
+               DO UPDATE SET next_offset = consumer_offsets.next_offset RETURNING next_offset""",
+            self.spec.name,
+            first.topic,
+            first.partition,
+            first.offset,
+        )
+        todo = [r for r in records if r.offset >= next_offset]
+        if not todo:
+            return 0
+        rows: list[OutboxRow] = []
+        now = self.clock.now()
+        decoded: list[tuple[Record, T | None, str | None]] = []
+        for record in todo:
+            try:
+                decoded.append((record, self.spec.decode(record.value), None))
+            except Exception as exc:  # noqa: BLE001 - any decode failure is poison
+                decoded.append((record, None, f"undecodable: {exc}"))
+        fresh = await self._claim(conn, [m for _, m, _ in decoded if m is not None]) if not careful else None
+        applied = 0
+        for record, message, decode_error in decoded:
+            if message is None:
+                error = decode_error or "undecodable"
+                rows.append(self._dead(record, error, 0))
+                if self.spec.on_dead is not None:
+                    await self.spec.on_dead(conn, record, None, error)
+                continue
+            key = self.spec.dedupe_key(message) if self.spec.dedupe_key else None
+            token = correlation_id.set(self.spec.correlation(message) if self.spec.correlation else None)
+            try:
+                if not careful:
+                    if key is not None:
+                        assert fresh is not None
+                        if key not in fresh:
+                            DUPLICATES.labels(self.name, record.topic).inc()
+                            continue
+                        fresh.discard(key)
+                    tx = Tx(conn, schema=self.schema, now=now, topic_prefix=self.topic_prefix)
+                    try:
+                        await self.spec.handle(tx, message, record)
+                    except TRANSIENT:
+                        raise
+                    except Exception as exc:
+                        raise _HandlerFailed from exc
+                    rows.extend(tx.rows)
+                    applied += 1
+                else:
+                    outcome = await self._apply_careful(conn, record, message, key, now)
+                    if isinstance(outcome, OutboxRow):
+                        rows.append(outcome)
+                        if self.spec.on_dead is not None:
+                            error = dict(outcome.headers).get("error", "handler failed")
+                            await self.spec.on_dead(conn, record, message, error)
+                    elif outcome is not None:
+                        rows.extend(outcome)
+                        applied += 1
+            finally:
+                correlation_id.reset(token)
+        await conn.execute(
+            "UPDATE consumer_offsets SET next_offset = $4, updated_at = now() "
+            "WHERE consumer = $1 AND topic = $2 AND partition = $3",
+            self.spec.name,
+            first.topic,
+            first.partition,
+            todo[-1].offset + 1,
+        )
+        await flush(conn, self.schema, rows)
+        return applied
+
+    async def _claim(self, conn: asyncpg.Connection, messages: list[T]) -> set[str]:
+        if self.spec.dedupe_key is None:
+            return set()
+        keys = [k for k in (self.spec.dedupe_key(m) for m in messages) if k is not None]
+        if not keys:
+            return set()
+        claimed = await conn.fetch(
+            "INSERT INTO processed (consumer, dedupe_key) SELECT $1, unnest($2::text[]) "
+            "ON CONFLICT DO NOTHING RETURNING dedupe_key",
+            self.spec.name,
+            keys,
+        )
+        return {r["dedupe_key"] for r in claimed}
+
+    async def _apply_careful(
+        self, conn: asyncpg.Connection, record: Record, message: T, key: str | None, now: datetime
+    ) -> list[OutboxRow] | OutboxRow | None:
+        """One record in savepoints with bounded retries; returns its rows, a dead letter, or None (dup)."""
+        error = ""
+        for attempt in range(1, self.attempts + 1):
+            tx = Tx(conn, schema=self.schema, now=now, topic_prefix=self.topic_prefix)
+            try:
+                async with conn.transaction():
+                    if key is not None:
+                        claimed = await conn.fetchval(
+                            "INSERT INTO processed (consumer, dedupe_key) VALUES ($1, $2) "
+                            "ON CONFLICT DO NOTHING RETURNING true",
+                            self.spec.name,
+                            key,
+                        )
+                        if not claimed:
+                            DUPLICATES.labels(self.name, record.topic).inc()
+                            return None
+                    await self.spec.handle(tx, message, record)
+                return tx.rows
+            except TRANSIENT:
+                raise
+            except Exception as exc:  # noqa: BLE001 - handler bug or invalid input: retry, then dead-letter
+                error = f"{type(exc).__name__}: {exc}"
+                log.warning(
+                    "handler failed",
+                    extra={"consumer": self.name, "offset": record.offset, "attempt": attempt, "error": error},
+                )
+        return self._dead(record, f"handler failed after {self.attempts} attempts: {error}", self.attempts)
+
+    def _dead(self, record: Record, error: str, attempts: int) -> OutboxRow:
+        DEADLETTERED.labels(self.name, record.topic).inc()
+        log.error(
+            "record dead-lettered",
+            extra={
+                "consumer": self.name,
+                "topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+                "error": error,
+            },
+        )
+        return dead_letter(record, consumer=self.name, error=error, attempts=attempts, topic=self._deadletter_topic)
+
+
+class _HandlerFailed(Exception):
+    pass

@@ -1,0 +1,93 @@
+"""PostgreSQL plumbing: one schema per service, the runtime's tables, and the pool."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import asyncpg
+
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+RUNTIME_DDL = """
+CREATE TABLE IF NOT EXISTS consumer_offsets (
+    consumer    text   NOT NULL,
+    topic       text   NOT NULL,
+    partition   int    NOT NULL,
+    next_offset bigint NOT NULL,
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (consumer, topic, partition)
+);
+CREATE TABLE IF NOT EXISTS processed (
+    consumer text NOT NULL,
+    dedupe_key text NOT NULL,
+    processed_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (consumer, dedupe_key)
+);
+CREATE TABLE IF NOT EXISTS outbox (
+    id         bigserial PRIMARY KEY,
+    topic      text  NOT NULL,
+    key        bytea,
+    value      bytea NOT NULL,
+    headers    jsonb NOT NULL DEFAULT '[]',
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS timers (
+    timer_key text PRIMARY KEY,
+    due_at    timestamptz NOT NULL,
+    kind      text NOT NULL,
+    entity_id text NOT NULL,
+    payload   jsonb NOT NULL DEFAULT '{}',
+    attempts  int NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS timers_due ON timers (due_at);
+"""
+
+
+def check_schema_name(schema: str) -> str:
+    if not _SCHEMA_NAME.match(schema):
+        raise ValueError(f"invalid schema name {schema!r}")
+    return schema
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    for typ in ("json", "jsonb"):
+        await conn.set_type_codec(typ, encoder=_json_dumps, decoder=_json_loads, schema="pg_catalog")
+
+
+def _json_dumps(value: Any) -> str:
+    import json
+
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
+def _json_loads(value: str) -> Any:
+    import json
+
+    return json.loads(value)
+
+
+async def create_pool(dsn: str, schema: str, *, max_size: int = 8, min_size: int = 1) -> asyncpg.Pool:
+    check_schema_name(schema)
+    pool = await asyncpg.create_pool(
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        server_settings={"search_path": f"{schema},public", "application_name": schema},
+        init=_init_connection,
+    )
+    assert pool is not None
+    return pool
+
+
+async def migrate(pool: asyncpg.Pool, schema: str, service_ddl: str = "") -> None:
+    """Create the schema, the runtime tables and the service's own tables (idempotent DDL)."""
+    check_schema_name(schema)
+    async with pool.acquire() as conn, conn.transaction():
+        # Serialise concurrent start-ups of several replicas on the same schema.
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"migrate:{schema}")
+        await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        await conn.execute(f"SET LOCAL search_path = {schema}, public")
+        await conn.execute(RUNTIME_DDL)
+        if service_ddl:
+            await conn.execute(service_ddl)
