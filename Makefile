@@ -54,7 +54,7 @@ bench: ## placeholder until the benchmark issue: says so
 lint: .venv/.synced ## ruff and mypy --strict
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/mypy libs/events/src libs/runtime/src libs/cli/src services/*/src
+	.venv/bin/mypy libs/events/src libs/runtime/src libs/cli/src libs/testing/src services/*/src
 
 fmt: .venv/.synced ## format and auto-fix
 	.venv/bin/ruff format .

@@ -7,13 +7,18 @@ HELPDESK_TEST_PG_DSN to point at another server (a database is still created per
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
 import pytest
+from helpdesk_runtime.topics_admin import ensure_topics
+from helpdesk_testing.stack import FAST_SLA, PORTS, Stack
 
 ROOT = Path(__file__).resolve().parent
 TEST_KAFKA_PORT = int(os.environ.get("HELPDESK_TEST_KAFKA_PORT", "19092"))
@@ -48,25 +53,71 @@ def pg_admin_dsn() -> str:
     return dsn
 
 
-@pytest.fixture(scope="session")
-async def pg_dsn(pg_admin_dsn: str) -> AsyncIterator[str]:
-    """A fresh database for this test session, dropped afterwards."""
+@asynccontextmanager
+async def fresh_database(admin_dsn: str) -> AsyncIterator[str]:
+    """A new, empty database on the test server, dropped afterwards."""
     name = f"helpdesk_test_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(pg_admin_dsn)
+    conn = await asyncpg.connect(admin_dsn)
     try:
         await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
-    base, _, _ = pg_admin_dsn.rpartition("/")
-    yield f"{base}/{name}"
-    conn = await asyncpg.connect(pg_admin_dsn)
+    base, _, _ = admin_dsn.rpartition("/")
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        yield f"{base}/{name}"
     finally:
-        await conn.close()
+        conn = await asyncpg.connect(admin_dsn)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def pg_dsn(pg_admin_dsn: str) -> AsyncIterator[str]:
+    """A fresh database for this test session."""
+    async with fresh_database(pg_admin_dsn) as dsn:
+        yield dsn
 
 
 @pytest.fixture
 def topic_prefix() -> str:
     """Fresh topic names per test: t<hex>.helpdesk.tickets and so on."""
     return f"t{uuid.uuid4().hex[:8]}."
+
+
+SAMPLE = ROOT / "deploy" / "config" / "sample"
+
+
+@pytest.fixture(scope="module")
+async def stack(
+    kafka_bootstrap: str, pg_admin_dsn: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Stack]:
+    """The five services as processes, on fresh topics (a prefix) and a fresh database, per test module."""
+    async with fresh_database(pg_admin_dsn) as dsn:
+        async for s in _stack(kafka_bootstrap, dsn, tmp_path_factory):
+            yield s
+
+
+async def _stack(kafka_bootstrap: str, pg_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+    base = tmp_path_factory.mktemp("stack")
+    shutil.copytree(SAMPLE, base / "config")
+    (base / "config" / "sla.yaml").write_text(FAST_SLA)
+    prefix = f"e2e{os.getpid()}{int(time.time()) % 100000}."
+    await ensure_topics(kafka_bootstrap, prefix)
+    s = Stack(prefix=prefix, bootstrap=kafka_bootstrap, dsn=pg_dsn, clock_file=base / "clock", log_dir=base)
+    s.shift_clock(0)
+    for name in PORTS:
+        s.start(name)
+    try:
+        for name in PORTS:
+            await s.ready(name)
+        yield s
+    finally:
+        s.stop_all()
+        artifacts = ROOT / "test-artifacts" / "e2e-logs" / prefix.rstrip(".")
+        artifacts.mkdir(parents=True, exist_ok=True)
+        for name in PORTS:
+            src = base / f"{name}.log"
+            if src.exists():
+                shutil.copy(src, artifacts / f"{name}.log")

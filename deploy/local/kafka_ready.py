@@ -83,9 +83,7 @@ async def _wait(bootstrap: str, limit_s: float, pid: int | None) -> int:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bootstrap", default="localhost:9092", help="host:port (default: %(default)s)")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds (default: %(default)s)")
     parser.add_argument("--pid", type=int, default=None, help="fail fast if this process exits")

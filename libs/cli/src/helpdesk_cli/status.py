@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 
 import asyncpg
 import httpx
@@ -17,7 +18,8 @@ async def status(settings: ServiceSettings) -> int:
     ok = True
     print("services")
     async with httpx.AsyncClient(timeout=2) as client:
-        for name, port in SERVICES.items():
+        for name, default_port in SERVICES.items():
+            port = int(os.environ.get(f"HELPDESK_{name.upper()}_HTTP_PORT", default_port))
             try:
                 resp = await client.get(f"http://localhost:{port}/readyz")
                 state = "ready" if resp.status_code == 200 else f"not ready {resp.json().get('checks')}"

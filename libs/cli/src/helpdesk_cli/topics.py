@@ -24,14 +24,14 @@ async def topics(settings: ServiceSettings, action: str) -> int:
         described = await admin.describe_topics(names)
         configs = await admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, n) for n in names])
         keep = {"retention.ms", "cleanup.policy", "min.insync.replicas"}
-        for topic, resp in zip(described, configs, strict=False):
-            parts = len(topic.get("partitions", []))
-            cfg = {}
+        by_name: dict[str, dict[str, str]] = {}
+        for resp in configs:
             for res in getattr(resp, "resources", []):
-                for entry in res[4]:
-                    if entry[0] in keep:
-                        cfg[entry[0]] = entry[1]
-            print(f"{topic['topic']:32} partitions={parts} {cfg}")
+                # (error_code, error_message, resource_type, resource_name, config_entries)
+                by_name[res[3]] = {entry[0]: entry[1] for entry in res[4] if entry[0] in keep}
+        for topic in sorted(described, key=lambda t: str(t["topic"])):
+            parts = len(topic.get("partitions", []))
+            print(f"{topic['topic']:32} partitions={parts} {dict(sorted(by_name.get(topic['topic'], {}).items()))}")
         return 0
     finally:
         await admin.close()

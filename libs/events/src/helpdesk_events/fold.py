@@ -183,9 +183,7 @@ def _apply(s: TicketState, e: TicketEvent) -> TicketState | None:
             return _escalated(s, e)
         case EscalationNoticeRequested():
             return s
-        case SlaPolicyApplied() | SlaClockPaused() | SlaClockResumed() | SlaWarning() | SlaBreached():
-            return apply_sla(s, e)
-        case SlaTargetMet():
+        case SlaPolicyApplied() | SlaClockPaused() | SlaClockResumed() | SlaWarning() | SlaBreached() | SlaTargetMet():
             return apply_sla(s, e)
         case _:  # not a ticket event: nothing to apply
             return None

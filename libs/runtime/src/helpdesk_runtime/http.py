@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, Request, Response
@@ -31,14 +32,14 @@ class BodyLimit:
                 return
         seen = 0
 
-        async def limited() -> dict[str, object]:
+        async def limited() -> MutableMapping[str, Any]:
             nonlocal seen
             message = await receive()
             if message["type"] == "http.request":
-                seen += len(message.get("body", b""))  # type: ignore[arg-type]
+                seen += len(message.get("body", b""))
                 if seen > self.limit:
                     raise _TooLarge
-            return message  # type: ignore[return-value]
+            return message
 
         try:
             await self.app(scope, limited, send)

@@ -78,7 +78,7 @@ class TimerScheduler:
                 await asyncio.wait_for(self._stop.wait(), sleep)
 
     async def _sleep_for(self) -> float:
-        next_due = await self.pool.fetchval("SELECT min(due_at) FROM timers")
+        next_due: datetime | None = await self.pool.fetchval("SELECT min(due_at) FROM timers")
         if next_due is None:
             return self.max_sleep
         return max(0.0, min(self.max_sleep, (next_due - self.clock.now()).total_seconds()))

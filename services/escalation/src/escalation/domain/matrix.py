@@ -99,8 +99,8 @@ def decide(
             continue
         to_team = next_tier_team(tiers, teams, facts.origin_team, facts.team) if level.action == "functional" else None
         team = teams.get(facts.team or "")
-        recipients = [
-            (role, who)
+        recipients: list[tuple[str, str]] = [
+            (str(role), who)
             for role, who in (("lead", team.lead if team else None), ("manager", team.manager if team else None))
             if role in level.notify and who
         ]

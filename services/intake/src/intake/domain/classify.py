@@ -6,7 +6,13 @@ import re
 import unicodedata
 
 from helpdesk_events import Priority
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
+
+DEFAULT_MATRIX: dict[int, dict[int, Priority]] = {
+    1: {1: "P1", 2: "P2", 3: "P3"},
+    2: {1: "P2", 2: "P3", 3: "P3"},
+    3: {1: "P3", 2: "P3", 3: "P4"},
+}
 
 
 class CategoryRule(BaseModel):
@@ -22,13 +28,7 @@ class IntakeRules(BaseModel):
     version: str = "unversioned"
     categories: list[CategoryRule] = []
     default_category: str | None = None
-    priority_matrix: dict[int, dict[int, Priority]] = Field(
-        default_factory=lambda: {
-            1: {1: "P1", 2: "P2", 3: "P3"},
-            2: {1: "P2", 2: "P3", 3: "P3"},
-            3: {1: "P3", 2: "P3", 3: "P4"},
-        }
-    )
+    priority_matrix: dict[int, dict[int, Priority]] = DEFAULT_MATRIX
     default_impact: int = 3
     default_urgency: int = 2
     urgent_keywords: list[str] = []

@@ -17,6 +17,7 @@ from helpdesk_events import (
     TicketStatusChangedData,
     can_transition,
 )
+from helpdesk_events.types import Status
 from pydantic import BaseModel, ConfigDict, Field
 
 PRODUCER = "intake"
@@ -86,7 +87,7 @@ def decide_command(
                 **common, data=InternalNoteAddedData(author_id=cmd.agent_id, body=cmd.body, request_id=cmd.request_id)
             )
         ]
-    target = "open" if cmd.status in ("reopened", "open") else cmd.status
+    target: Status = "open" if cmd.status in ("reopened", "open") else cmd.status  # type: ignore[assignment]
     if target == st.status:
         raise Rejected(422, f"ticket is already {st.status}")
     if not can_transition(st.status, target):

@@ -73,7 +73,8 @@ def decide_inbound(
     if existing is not None and existing.opened and existing.status != "closed":
         events: list[TicketEvent] = []
         tid = existing.ticket_id
-        if existing.status == "resolved":
+        if existing.status in ("resolved", "pending"):
+            # A customer's message reopens a resolved ticket and ends waiting on the customer.
             events.append(
                 TicketStatusChanged(
                     event_id=event_id(msg.tenant, msg.message_id, 2),
@@ -83,7 +84,7 @@ def decide_inbound(
                     producer=PRODUCER,
                     correlation_id=correlation,
                     data=TicketStatusChangedData(
-                        from_status="resolved", to_status="open", reason="customer replied", actor="customer"
+                        from_status=existing.status, to_status="open", reason="customer replied", actor="customer"
                     ),
                 )
             )
@@ -108,7 +109,7 @@ def decide_inbound(
                 ),
             ),
         )
-        return Decision(events, "reopened" if len(events) > 1 else "appended")
+        return Decision(events, "reopened" if existing.status == "resolved" else "appended")
     if folio is None:
         raise ValueError("a new ticket needs a folio")
     subject = (msg.subject or body.strip().split("\n", 1)[0][:120] or "(no subject)").strip()

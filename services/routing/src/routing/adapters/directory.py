@@ -96,7 +96,7 @@ async def seed_directory(ctx: Context, directory: Directory) -> None:
                         entity_id=f"agent:{agent.id}",
                         occurred_at=now,
                         producer=PRODUCER,
-                        data=AgentPresenceChangedData(agent_id=agent.id, presence=agent.presence),  # type: ignore[arg-type]
+                        data=AgentPresenceChangedData(agent_id=agent.id, presence=agent.presence),
                     )
                 )
         await tx.conn.execute("UPDATE work SET ready = true WHERE state = 'waiting' AND NOT ready")

@@ -44,6 +44,7 @@ CREATE TABLE IF NOT EXISTS work (
     announced   boolean NOT NULL DEFAULT false,
     manual      boolean NOT NULL DEFAULT false,
     correlation uuid,
+    level       int NOT NULL DEFAULT 0,  -- escalation level: only a higher one moves the ticket (as the fold)
     assigned_at timestamptz
 );
 CREATE INDEX IF NOT EXISTS work_ready ON work (rank, due_at, queued_at) WHERE state = 'waiting' AND ready;

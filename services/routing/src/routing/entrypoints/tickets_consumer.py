@@ -77,8 +77,14 @@ def tickets_consumer(rules: RoutingRules, *, topic: str) -> ConsumerSpec[TicketE
                 await tx.conn.execute("SELECT pg_notify($1, '')", ASSIGN_CHANNEL)
             case TicketMerged():
                 await _release(tx, event.ticket_id)
-            case TicketEscalated(data=d) if d.to_team:
-                await _release(tx, event.ticket_id, requeue_team=d.to_team)
+            case TicketEscalated(data=d):
+                raised = await tx.conn.fetchval(
+                    "UPDATE work SET level = $2 WHERE ticket_id = $1 AND level < $2 RETURNING true",
+                    event.ticket_id,
+                    d.level,
+                )
+                if raised and d.to_team:
+                    await _release(tx, event.ticket_id, requeue_team=d.to_team)
             case TicketPriorityChanged(data=d):
                 await tx.conn.execute(
                     "UPDATE work SET priority = $2, rank = $3 WHERE ticket_id = $1",

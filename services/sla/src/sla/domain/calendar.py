@@ -79,7 +79,8 @@ def _holidays_module(calendar: str, codes: Sequence[str]) -> _HolidaysModule:
     except ModuleNotFoundError as exc:
         raise HolidaySetsUnavailableError(
             f"calendar {calendar!r} uses holiday_sets {list(codes)}, which need the optional 'holidays' package "
-            "(pip install holidays); it is not installed. Install it, or list the dates under 'holidays:' instead."
+            f"(pip install holidays); importing it failed: {exc}. Install it, or list the dates under 'holidays:' "
+            "instead."
         ) from exc
     return cast(_HolidaysModule, module)
 

@@ -74,7 +74,7 @@ def tickets_consumer(
                 causation_id=event.event_id,
                 correlation_id=event.correlation_id,
                 data=SlaTargetMetData(
-                    target=name,  # type: ignore[arg-type]
+                    target=name,
                     due_at=due,
                     met_at=event.occurred_at,
                     business_minutes_used=round(used, 4),

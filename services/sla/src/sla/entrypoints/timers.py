@@ -32,9 +32,9 @@ async def on_timer(tx: Tx, timer: Timer) -> None:
     )
     if timer.kind == "breach":
         target["state"] = "breached"
-        tx.emit(SlaBreached(**common, data=SlaBreachedData(target=name, due_at=due, policy_id=clock["policy_id"])))  # type: ignore[arg-type]
+        tx.emit(SlaBreached(**common, data=SlaBreachedData(target=name, due_at=due, policy_id=clock["policy_id"])))
     else:
         target["state"] = "warning"
         threshold = float(timer.payload["threshold"])
-        tx.emit(SlaWarning(**common, data=SlaWarningData(target=name, threshold=threshold, due_at=due)))  # type: ignore[arg-type]
+        tx.emit(SlaWarning(**common, data=SlaWarningData(target=name, threshold=threshold, due_at=due)))
     await tx.conn.execute("UPDATE clocks SET targets = $2 WHERE ticket_id = $1", timer.entity_id, targets)

@@ -1,28 +1,27 @@
-"""The whole system as separate processes against the test Kafka and PostgreSQL (see the root conftest)."""
+"""The whole system as separate processes (``helpdesk-<service> serve``) for end-to-end tests.
+
+Ports come from ``HELPDESK_TEST_PORT_BASE`` (default 18080: projections 18080 … escalation 18084), so two
+test runs on one machine do not collide.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import pytest
-from helpdesk_runtime.topics_admin import ensure_topics
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "deploy" / "config" / "sample"
-PORTS = {"projections": 18080, "intake": 18081, "routing": 18082, "sla": 18083, "escalation": 18084}
+BASE = int(os.environ.get("HELPDESK_TEST_PORT_BASE", "18080"))
+PORTS = {"projections": BASE, "intake": BASE + 1, "routing": BASE + 2, "sla": BASE + 3, "escalation": BASE + 4}
 BIN = Path(sys.executable).parent
 
-TEST_SLA = """
+FAST_SLA = """
 version: "test-1"
 policies:
   - id: fast
@@ -42,6 +41,8 @@ class Stack:
     log_dir: Path
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
+    config_dir: Path | None = None
+
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{PORTS[service]}"
 
@@ -58,7 +59,7 @@ class Stack:
             HELPDESK_KAFKA_BOOTSTRAP=self.bootstrap,
             HELPDESK_PG_DSN=self.dsn,
             HELPDESK_TOPIC_PREFIX=self.prefix,
-            HELPDESK_CONFIG_DIR=str(self.log_dir / "config"),
+            HELPDESK_CONFIG_DIR=str(self.config_dir or self.log_dir / "config"),
             HELPDESK_CLOCK_FILE=str(self.clock_file),
             HELPDESK_LOG_LEVEL="INFO",
         )
@@ -106,28 +107,3 @@ class Stack:
             except subprocess.TimeoutExpired:
                 proc.kill()
             self.procs.pop(name)
-
-
-@pytest.fixture(scope="module")
-async def stack(kafka_bootstrap: str, pg_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
-    base = tmp_path_factory.mktemp("stack")
-    shutil.copytree(SAMPLE, base / "config")
-    (base / "config" / "sla.yaml").write_text(TEST_SLA)
-    prefix = f"e2e{os.getpid()}{int(time.time()) % 100000}."
-    await ensure_topics(kafka_bootstrap, prefix)
-    s = Stack(prefix=prefix, bootstrap=kafka_bootstrap, dsn=pg_dsn, clock_file=base / "clock", log_dir=base)
-    s.shift_clock(0)
-    for name in PORTS:
-        s.start(name)
-    try:
-        for name in PORTS:
-            await s.ready(name)
-        yield s
-    finally:
-        s.stop_all()
-        artifacts = ROOT / "test-artifacts" / "e2e-logs"
-        artifacts.mkdir(parents=True, exist_ok=True)
-        for name in PORTS:
-            src = base / f"{name}.log"
-            if src.exists():
-                shutil.copy(src, artifacts / f"{name}.log")
