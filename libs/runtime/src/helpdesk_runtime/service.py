@@ -134,21 +134,26 @@ class Runner:
             self.workers.append(worker)
             self._spawn(f"worker:{type(worker).__name__}", worker.run)
         if http:
-            self.app = build_http_app(
-                title=f"helpdesk {self.service.name}",
-                version="0.1.0",
-                readiness=self.readiness,
-                max_body_bytes=s.max_body_bytes,
-                description=self.service.description,
-            )
-            for router in self.service.routers:
-                self.app.include_router(router)
+            self.app = self.build_app()
             config = uvicorn.Config(
                 self.app, host=s.http_host, port=s.http_port, log_config=None, lifespan="off", access_log=False
             )
             self.server = Server(config)
             self._tasks.append(asyncio.create_task(self.server.serve(), name="http"))
         log.info("service started", extra={"service": self.service.name, "port": s.http_port})
+
+    def build_app(self) -> FastAPI:
+        """The service's HTTP app (health, metrics and its routers); needs no running parts to be built."""
+        app = build_http_app(
+            title=f"helpdesk {self.service.name}",
+            version="0.1.0",
+            readiness=self.readiness,
+            max_body_bytes=self.ctx.settings.max_body_bytes,
+            description=self.service.description,
+        )
+        for router in self.service.routers:
+            app.include_router(router)
+        return app
 
     def _spawn(self, name: str, factory: Callable[[], Coroutine[Any, Any, None]]) -> None:
         async def supervised() -> None:
