@@ -4,6 +4,8 @@ SHELL := /bin/bash
 
 UV_VERSION := 0.13.9
 UV := .tools/bin/uv
+KUSTOMIZE_VERSION := v5.7.1
+KUSTOMIZE := .cache/bin/kustomize
 PY := .venv/bin/python
 export HELPDESK_ROOT := $(CURDIR)
 PYTEST_ARGS ?=
@@ -21,7 +23,10 @@ $(UV):
 	$(UV) sync --frozen --all-packages --python python3
 	@touch $@
 
-setup: .venv/.synced ## install Python packages (uv, one lock file) and the Kafka jars
+$(KUSTOMIZE):
+	GOBIN=$(CURDIR)/.cache/bin go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+
+setup: .venv/.synced $(KUSTOMIZE) ## install Python packages (uv, one lock file), the Kafka jars, kustomize
 	@deploy/local/kafka.sh install
 
 infra: setup ## start PostgreSQL and Kafka (localhost:5432, localhost:9092) and create the topics

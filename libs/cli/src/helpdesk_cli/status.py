@@ -49,7 +49,7 @@ async def status(settings: ServiceSettings) -> int:
     finally:
         await conn.close()
     print("kafka")
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, **settings.kafka_options())
     try:
         await asyncio.wait_for(consumer.start(), 10)
     except Exception as exc:  # noqa: BLE001

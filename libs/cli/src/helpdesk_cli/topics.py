@@ -11,13 +11,15 @@ from helpdesk_runtime.topics_admin import ensure_topics
 
 async def topics(settings: ServiceSettings, action: str) -> int:
     if action == "create":
-        created = await ensure_topics(settings.kafka_bootstrap, settings.topic_prefix)
+        created = await ensure_topics(
+            settings.kafka_bootstrap, settings.topic_prefix, kafka_options=settings.kafka_options()
+        )
         for spec in TOPIC_SPECS:
             name = settings.topic(spec.name)
             state = "created" if name in created else "exists"
             print(f"{name:32} {state:8} partitions={spec.partitions} {spec.configs}")
         return 0
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, **settings.kafka_options())
     await admin.start()
     try:
         names = [settings.topic(s.name) for s in TOPIC_SPECS]

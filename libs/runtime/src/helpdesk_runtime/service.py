@@ -114,11 +114,14 @@ class Runner:
                 group_prefix=s.topic_prefix,
                 batch=s.consumer_batch,
                 attempts=s.handler_attempts,
+                kafka_options=s.kafka_options(),
             )
             self.consumers.append(consumer)
             self._spawn(f"consumer:{spec.name}", consumer.run)
         if self.service.run_relay:
-            self.relay = OutboxRelay(dsn=s.dsn, schema=self.ctx.schema, bootstrap=s.kafka_bootstrap)
+            self.relay = OutboxRelay(
+                dsn=s.dsn, schema=self.ctx.schema, bootstrap=s.kafka_bootstrap, kafka_options=s.kafka_options()
+            )
             self._tasks.append(asyncio.create_task(self.relay.run(), name="relay"))
         if self.service.timer_handler is not None:
             self.scheduler = TimerScheduler(

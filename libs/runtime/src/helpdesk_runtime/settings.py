@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -43,6 +43,12 @@ class ServiceSettings(BaseSettings):
     consumer_batch: int = 500
     handler_attempts: int = 3
     max_body_bytes: int = 25 * 1024 * 1024
+    # Kafka security, as Strimzi issues it: SASL_SSL with SCRAM-SHA-512 and the cluster CA.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"
+    kafka_username: str | None = None
+    kafka_password: SecretStr | None = None
+    kafka_ca_file: Path | None = None
 
     @field_validator("api_keys", mode="before")
     @classmethod
@@ -69,6 +75,19 @@ class ServiceSettings(BaseSettings):
                 )
         object.__setattr__(self, "api_keys", keys)
         return self
+
+    def kafka_options(self) -> dict[str, Any]:
+        """Client options for aiokafka consumers, producers and admin clients."""
+        options: dict[str, Any] = {"security_protocol": self.kafka_security_protocol}
+        if self.kafka_security_protocol in ("SSL", "SASL_SSL"):
+            from aiokafka.helpers import create_ssl_context
+
+            options["ssl_context"] = create_ssl_context(cafile=str(self.kafka_ca_file) if self.kafka_ca_file else None)
+        if self.kafka_security_protocol.startswith("SASL"):
+            options["sasl_mechanism"] = self.kafka_sasl_mechanism
+            options["sasl_plain_username"] = self.kafka_username
+            options["sasl_plain_password"] = self.kafka_password.get_secret_value() if self.kafka_password else None
+        return options
 
     @property
     def dsn(self) -> str:

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import contextlib
+from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from helpdesk_events.topics import TOPIC_SPECS
 
 
-async def ensure_topics(bootstrap: str, prefix: str = "", partitions: dict[str, int] | None = None) -> list[str]:
+async def ensure_topics(
+    bootstrap: str,
+    prefix: str = "",
+    partitions: dict[str, int] | None = None,
+    kafka_options: dict[str, Any] | None = None,
+) -> list[str]:
     """Create missing topics; returns the names created. ``partitions`` overrides counts (tests)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **(kafka_options or {}))
     await admin.start()
     try:
         existing = set(await admin.list_topics())
