@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from typing import Any
 
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from helpdesk_events.topics import TOPIC_SPECS
@@ -37,3 +39,36 @@ async def ensure_topics(
         return [t.name for t in wanted]
     finally:
         await admin.close()
+
+
+async def read_all(
+    bootstrap: str, topic: str, *, within: float = 30.0, kafka_options: dict[str, Any] | None = None
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Every record currently in ``topic``, partition by partition up to the high watermarks at call time."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest", **(kafka_options or {})
+    )
+    await consumer.start()
+    try:
+        parts = consumer.partitions_for_topic(topic)
+        if not parts:
+            await consumer._client.force_metadata_update()  # noqa: SLF001 - a fresh client may not know the topic yet
+            parts = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in sorted(parts)]
+        if not tps:
+            return []
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        out: list[ConsumerRecord[bytes, bytes]] = []
+        deadline = time.monotonic() + within
+        while True:
+            positions = [await consumer.position(tp) for tp in tps]
+            if all(pos >= ends[tp] for pos, tp in zip(positions, tps, strict=True)):
+                return out
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"could not read {topic} to its end within {within}s")
+            for records in (await consumer.getmany(timeout_ms=200)).values():
+                out.extend(records)
+    finally:
+        await consumer.stop()

@@ -6,6 +6,7 @@ Run as a subprocess: ``python echo_service.py SCHEMA IN_TOPIC OUT_TOPIC`` with H
 from __future__ import annotations
 
 import json
+import os
 import sys
 import uuid
 from typing import Any
@@ -23,6 +24,8 @@ def build() -> Service:
     ctx = Context(ServiceSettings(), schema)
 
     async def handle(tx: Tx, msg: dict[str, Any], record: Record) -> None:
+        if os.environ.get("ECHO_BUG") == "1" and msg.get("poison"):
+            raise RuntimeError("bug: cannot handle poison input")
         await tx.conn.execute(
             "INSERT INTO applied VALUES ($1, 1) ON CONFLICT (input_id) DO UPDATE SET times = applied.times + 1",
             msg["id"],
