@@ -9,6 +9,7 @@ KUSTOMIZE := .cache/bin/kustomize
 PY := .venv/bin/python
 export HELPDESK_ROOT := $(CURDIR)
 PYTEST_ARGS ?=
+QUICK ?= 0
 
 .PHONY: help setup infra topics run stop test test-unit bench lint fmt clean
 
@@ -53,8 +54,8 @@ test: setup ## the whole test suite against a real Kafka (started on :19092) and
 test-unit: .venv/.synced ## only the fast unit tests
 	$(PY) -m pytest -q -m unit $(PYTEST_ARGS)
 
-bench: ## placeholder until the benchmark issue: says so
-	@echo "make bench: not implemented yet (benchmark issue); nothing measured."
+bench: infra ## throughput, latency, timers, rebuild, memory vs a bare-Kafka baseline (QUICK=1: reduced)
+	QUICK=$(QUICK) $(PY) bench/bench.py
 
 lint: .venv/.synced ## ruff and mypy --strict
 	.venv/bin/ruff check .
