@@ -80,14 +80,35 @@ async def create_pool(dsn: str, schema: str, *, max_size: int = 8, min_size: int
     return pool
 
 
+RUNTIME_OBJECTS = ("consumer_offsets", "processed", "outbox", "timers", "timers_due")
+
+
 async def migrate(pool: asyncpg.Pool, schema: str, service_ddl: str = "") -> None:
-    """Create the schema, the runtime tables and the service's own tables (idempotent DDL)."""
+    """Create the schema, the runtime tables and the service's own tables (idempotent DDL).
+
+    Replicas starting together serialise on a session advisory lock. The runtime's DDL runs only when one
+    of its objects is missing: ``CREATE INDEX IF NOT EXISTS`` still takes a table lock before it finds the
+    index, which can deadlock with a running replica's writes. Each step commits on its own, so no lock
+    is held across steps.
+    """
     check_schema_name(schema)
-    async with pool.acquire() as conn, conn.transaction():
-        # Serialise concurrent start-ups of several replicas on the same schema.
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"migrate:{schema}")
-        await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-        await conn.execute(f"SET LOCAL search_path = {schema}, public")
-        await conn.execute(RUNTIME_DDL)
-        if service_ddl:
-            await conn.execute(service_ddl)
+    async with pool.acquire() as conn:
+        lock = f"migrate:{schema}"
+        await conn.execute("SELECT pg_advisory_lock(hashtext($1))", lock)
+        try:
+            await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            missing = await conn.fetchval(
+                "SELECT count(*) FROM unnest($1::text[]) AS o(name) WHERE to_regclass($2 || '.' || o.name) IS NULL",
+                list(RUNTIME_OBJECTS),
+                schema,
+            )
+            if missing:
+                async with conn.transaction():
+                    await conn.execute(f"SET LOCAL search_path = {schema}, public")
+                    await conn.execute(RUNTIME_DDL)
+            if service_ddl:
+                async with conn.transaction():
+                    await conn.execute(f"SET LOCAL search_path = {schema}, public")
+                    await conn.execute(service_ddl)
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock(hashtext($1))", lock)
