@@ -1,4 +1,8 @@
-"""helpdesk.tickets → the work list: new tickets wait for an agent, closed ones free capacity."""
+"""helpdesk.tickets → the work list: new tickets wait for an agent, closed ones free capacity.
+
+The handler touches only the work row of the event's ticket (under its row lock) and wakes the assigners;
+finding waiting work for freed capacity is the assigner's job.
+"""
 
 from __future__ import annotations
 
@@ -16,30 +20,42 @@ from helpdesk_events import (
 from helpdesk_runtime.consumer import ConsumerSpec, Record
 from helpdesk_runtime.uow import Tx
 
+from ..adapters import facts
 from ..adapters.store import ASSIGN_CHANNEL
 from ..domain.choice import choose_team
 from ..domain.config import RoutingRules
 
 
-async def _release(tx: Tx, ticket_id: str, *, requeue_team: str | None = None) -> None:
-    row = await tx.conn.fetchrow("SELECT state, agent_id, team FROM work WHERE ticket_id = $1 FOR UPDATE", ticket_id)
-    if row is None or row["state"] == "done":
-        return  # unknown, or already closed: an escalation racing a close changes nothing
-    if requeue_team is None:
-        await tx.conn.execute("UPDATE work SET state = 'done', ready = false WHERE ticket_id = $1", ticket_id)
-    else:
-        await tx.conn.execute(
-            """UPDATE work SET state = 'waiting', team = $2, agent_id = NULL, ready = true, announced = false,
-               skills = '{}', rule = 'escalation' WHERE ticket_id = $1""",
-            ticket_id,
-            requeue_team,
-        )
-    if row["state"] == "assigned" and row["agent_id"]:
-        teams = await tx.conn.fetchval("SELECT teams FROM agents WHERE agent_id = $1", row["agent_id"])
-        await tx.conn.execute(
-            "UPDATE work SET ready = true WHERE state = 'waiting' AND NOT ready AND team = ANY($1::text[])", teams or []
-        )
+async def _wake(tx: Tx) -> None:
     await tx.conn.execute("SELECT pg_notify($1, '')", ASSIGN_CHANNEL)
+
+
+async def _release(tx: Tx, ticket_id: str) -> None:
+    """Resolved, closed or merged: the ticket leaves the queue or frees its agent's capacity."""
+    done = await tx.conn.fetchval(
+        "UPDATE work SET state = 'done' WHERE ticket_id = $1 AND state <> 'done' RETURNING agent_id", ticket_id
+    )
+    if done is not None:
+        await _wake(tx)
+
+
+async def _move(tx: Tx, ticket_id: str, team: str, rules: RoutingRules) -> None:
+    """Escalation to another team: the ticket goes back to the queue of that team (its agent is freed)."""
+    row = await tx.conn.fetchrow("SELECT * FROM work WHERE ticket_id = $1 FOR UPDATE", ticket_id)
+    if row is None or row["state"] == "done" or row["team"] == team:
+        return  # unknown, closed (an escalation racing a close changes nothing) or already there
+    if row["manual"] and row["state"] == "assigned" and not rules.reassign_manual:
+        await tx.conn.execute("UPDATE work SET team = $2 WHERE ticket_id = $1", ticket_id, team)
+        return  # a supervisor's choice is respected: the agent keeps it
+    if row["state"] == "assigned":
+        tx.emit(facts.unassigned(row, reason=f"escalated to team {team}", now=tx.now))
+    await tx.conn.execute(
+        """UPDATE work SET state = 'waiting', team = $2, previous_agent = agent_id, agent_id = NULL,
+           announced = false, manual = false, skills = '{}', rule = 'escalation' WHERE ticket_id = $1""",
+        ticket_id,
+        team,
+    )
+    await _wake(tx)
 
 
 def tickets_consumer(rules: RoutingRules, *, topic: str) -> ConsumerSpec[TicketEvent]:
@@ -52,8 +68,8 @@ def tickets_consumer(rules: RoutingRules, *, topic: str) -> ConsumerSpec[TicketE
                 )
                 await tx.conn.execute(
                     """INSERT INTO work (ticket_id, tenant, team, rule, state, priority, rank, language, skills,
-                                         queued_at, correlation)
-                       VALUES ($1, $2, $3, $4, 'waiting', $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING""",
+                                         queued_at, correlation, channel)
+                       VALUES ($1, $2, $3, $4, 'waiting', $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING""",
                     event.ticket_id,
                     event.tenant,
                     rule.team,
@@ -64,17 +80,18 @@ def tickets_consumer(rules: RoutingRules, *, topic: str) -> ConsumerSpec[TicketE
                     rule.skills,
                     event.occurred_at,
                     event.correlation_id,
+                    d.channel,
                 )
-                await tx.conn.execute("SELECT pg_notify($1, '')", ASSIGN_CHANNEL)
+                await _wake(tx)
             case TicketStatusChanged(data=d) if d.to_status in ("resolved", "closed"):
                 await _release(tx, event.ticket_id)
-            case TicketStatusChanged(data=d) if d.from_status == "resolved" and d.to_status == "open":
+            case TicketStatusChanged(data=d) if d.from_status in ("resolved", "closed") and d.to_status == "open":
                 await tx.conn.execute(
-                    """UPDATE work SET state = 'waiting', agent_id = NULL, ready = true, announced = false
-                       WHERE ticket_id = $1 AND state = 'done'""",
+                    """UPDATE work SET state = 'waiting', previous_agent = agent_id, agent_id = NULL,
+                       announced = false, manual = false WHERE ticket_id = $1 AND state = 'done'""",
                     event.ticket_id,
                 )
-                await tx.conn.execute("SELECT pg_notify($1, '')", ASSIGN_CHANNEL)
+                await _wake(tx)
             case TicketMerged():
                 await _release(tx, event.ticket_id)
             case TicketEscalated(data=d):
@@ -84,7 +101,7 @@ def tickets_consumer(rules: RoutingRules, *, topic: str) -> ConsumerSpec[TicketE
                     d.level,
                 )
                 if raised and d.to_team:
-                    await _release(tx, event.ticket_id, requeue_team=d.to_team)
+                    await _move(tx, event.ticket_id, d.to_team, rules)
             case TicketPriorityChanged(data=d):
                 await tx.conn.execute(
                     "UPDATE work SET priority = $2, rank = $3 WHERE ticket_id = $1",
