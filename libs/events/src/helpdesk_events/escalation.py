@@ -1,7 +1,8 @@
 """Escalation events, all written by the escalation service (DESIGN §2, §5).
 
 ``trigger`` names what fired the escalation; the escalation matrix uses ``sla_warning``, ``sla_breach``,
-``unassigned_too_long``, ``no_agent_reply``, ``reopened`` (open set: new triggers may appear).
+``unassigned_too_long``, ``no_agent_reply``, ``reopened``, ``vip``, ``manual`` (open set: new triggers may
+appear). Recipient roles: ``team_lead``, ``manager``, ``account_owner``, ``assignee``, ``target_team_lead``.
 """
 
 from typing import Literal
@@ -39,6 +40,10 @@ class EscalationNoticeRequestedData(Payload):
     trigger: str
     reason: str
     recipients: list[Recipient]
+    folio: str | None = None
+    """The ticket's folio, for the message the adapter sends."""
+    from_team: str | None = None
+    to_team: str | None = None
 
 
 class EscalationNoticeRequested(EventBase):

@@ -5,23 +5,37 @@ from __future__ import annotations
 from helpdesk_events.topics import TICKETS
 from helpdesk_runtime.service import Context, Service
 
+from .adapters.notifiers import LogNotifier, Notifier, WebhookNotifier
 from .adapters.store import DDL
-from .config import EscalationSettings, load_matrix, load_teams, load_tiers
+from .config import EscalationSettings, load_config
+from .entrypoints.http import escalation_router
+from .entrypoints.notices_consumer import notices_consumer
 from .entrypoints.tickets_consumer import tickets_consumer
+from .entrypoints.timers import timer_handler
+
+
+def notifier(settings: EscalationSettings) -> Notifier:
+    if settings.webhook_url is None or settings.webhook_secret is None:
+        return LogNotifier()
+    return WebhookNotifier(
+        settings.webhook_url,
+        settings.webhook_secret.get_secret_value().encode(),
+        attempts=settings.webhook_attempts,
+        backoff=settings.webhook_backoff_seconds,
+        timeout=settings.webhook_timeout_seconds,
+    )
 
 
 def bootstrap(settings: EscalationSettings) -> Service:
     ctx = Context(settings, "escalation")
-    consumer = tickets_consumer(
-        load_matrix(settings.config_dir),
-        load_teams(settings.config_dir),
-        load_tiers(settings.config_dir),
-        topic=settings.topic(TICKETS),
-    )
+    matrix, directory = load_config(settings.config_dir)
+    topic = settings.topic(TICKETS)
     return Service(
         name="escalation",
         context=ctx,
         ddl=DDL,
-        consumers=[consumer],
-        description="Escalation: the escalation matrix on SLA warnings and breaches.",
+        consumers=[tickets_consumer(matrix, directory, topic=topic), notices_consumer(notifier(settings), topic=topic)],
+        timer_handler=timer_handler(matrix, directory),
+        routers=[escalation_router(ctx, matrix, directory)],
+        description="Escalation: the escalation matrix on SLA facts, stall timers, reopens, VIPs and agents' requests.",
     )
