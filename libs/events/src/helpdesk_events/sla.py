@@ -3,6 +3,9 @@
 Due times are absolute instants computed from event time and the business calendar; ``minutes`` is the
 target in business minutes. ``warning_thresholds`` are shares of the target (``0.75`` = warn when 75 % of
 the business time is used), each in ``(0, 1]``.
+
+Every SLA event may carry the policy and calendar it was decided under (``policy_id``, ``policy_version``,
+``calendar``, ``calendar_version``); they are optional only because older events lack them.
 """
 
 from typing import Annotated, Literal
@@ -14,6 +17,15 @@ from helpdesk_events.types import Payload, SlaTargetName
 
 Share = Annotated[FiniteFloat, Field(gt=0, le=1)]
 Minutes = Annotated[FiniteFloat, Field(ge=0)]
+
+
+class SlaVersions(Payload):
+    """The policy and calendar versions an SLA fact was decided under (absent in events before 2026-11)."""
+
+    policy_id: str | None = None
+    policy_version: str | None = None
+    calendar: str | None = None
+    calendar_version: str | None = None
 
 
 class SlaTargetDue(Payload):
@@ -30,6 +42,8 @@ class SlaPolicyAppliedData(Payload):
     calendar_version: str
     targets: list[SlaTargetDue]
     warning_thresholds: list[Share] = []
+    reason: str | None = None
+    """Why it was (re)applied: ``opened``, ``priority P3 -> P1``."""
 
 
 class SlaPolicyApplied(EventBase):
@@ -37,8 +51,10 @@ class SlaPolicyApplied(EventBase):
     data: SlaPolicyAppliedData
 
 
-class SlaClockPausedData(Payload):
+class SlaClockPausedData(SlaVersions):
     reason: str
+    status: str | None = None
+    """The ticket status that stopped the clocks (``pending``)."""
 
 
 class SlaClockPaused(EventBase):
@@ -46,9 +62,12 @@ class SlaClockPaused(EventBase):
     data: SlaClockPausedData
 
 
-class SlaClockResumedData(Payload):
+class SlaClockResumedData(SlaVersions):
     targets: list[SlaTargetDue]
     """The targets ticking again, with their new due times."""
+    reason: str | None = None
+    """``status open`` (end of a pause), ``reopened`` (resolution restarts), ``customer_message`` (a
+    ``next_response`` cycle starts)."""
 
 
 class SlaClockResumed(EventBase):
@@ -56,7 +75,7 @@ class SlaClockResumed(EventBase):
     data: SlaClockResumedData
 
 
-class SlaWarningData(Payload):
+class SlaWarningData(SlaVersions):
     target: SlaTargetName
     threshold: Share
     due_at: AwareDatetime
@@ -67,7 +86,7 @@ class SlaWarning(EventBase):
     data: SlaWarningData
 
 
-class SlaBreachedData(Payload):
+class SlaBreachedData(SlaVersions):
     target: SlaTargetName
     due_at: AwareDatetime
     policy_id: str
@@ -78,7 +97,7 @@ class SlaBreached(EventBase):
     data: SlaBreachedData
 
 
-class SlaTargetMetData(Payload):
+class SlaTargetMetData(SlaVersions):
     target: SlaTargetName
     due_at: AwareDatetime | None = None
     met_at: AwareDatetime

@@ -1,40 +1,37 @@
-"""SLA timers firing: a warning or a breach, unless the target was met (or the ticket closed) meanwhile."""
+"""SLA timers firing: a warning or a breach, decided by domain.decide like any other input."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
+from collections.abc import Awaitable, Callable
 
-from helpdesk_events import SlaBreached, SlaBreachedData, SlaWarning, SlaWarningData
 from helpdesk_runtime.timers import Timer
 from helpdesk_runtime.uow import Tx
 
-PRODUCER = "sla"
+from ..domain.decide import TimerFired
+from ..domain.publish import Cause
+from .process import Configuration, step
 
 
-async def on_timer(tx: Tx, timer: Timer) -> None:
-    clock = await tx.conn.fetchrow("SELECT * FROM clocks WHERE ticket_id = $1 FOR UPDATE", timer.entity_id)
-    if clock is None:
-        return
-    targets = dict(clock["targets"])
-    name = str(timer.payload["target"])
-    target = targets.get(name)
-    if not target or target["state"] not in ("running", "warning") or not target.get("due_at"):
-        return
-    due = datetime.fromisoformat(target["due_at"])
-    common = dict(
-        event_id=uuid.uuid4(),
-        ticket_id=timer.entity_id,
-        tenant=clock["tenant"],
-        occurred_at=timer.due_at,
-        producer=PRODUCER,
-        correlation_id=clock["correlation"],
-    )
-    if timer.kind == "breach":
-        target["state"] = "breached"
-        tx.emit(SlaBreached(**common, data=SlaBreachedData(target=name, due_at=due, policy_id=clock["policy_id"])))
-    else:
-        target["state"] = "warning"
-        threshold = float(timer.payload["threshold"])
-        tx.emit(SlaWarning(**common, data=SlaWarningData(target=name, threshold=threshold, due_at=due)))
-    await tx.conn.execute("UPDATE clocks SET targets = $2 WHERE ticket_id = $1", timer.entity_id, targets)
+def timer_handler(config: Configuration) -> Callable[[Tx, Timer], Awaitable[None]]:
+    async def on_timer(tx: Tx, timer: Timer) -> None:
+        target = timer.payload.get("target")
+        threshold = timer.payload.get("threshold")
+        if target not in ("first_response", "next_response", "resolution") or timer.kind not in ("breach", "warning"):
+            return
+        fired = TimerFired(
+            target=target,
+            kind="breach" if timer.kind == "breach" else "warning",
+            at=timer.due_at,
+            threshold=float(threshold) if threshold is not None else None,
+        )
+        row = await tx.conn.fetchrow(
+            "SELECT tenant, correlation FROM sla_tickets WHERE ticket_id = $1", timer.entity_id
+        )
+        if row is None:
+            return
+        cause = Cause(
+            f"{timer.key}@{timer.due_at.isoformat()}", timer.entity_id, row["tenant"], None, row["correlation"]
+        )
+        await step(tx, config, timer.entity_id, fired, cause)
+
+    return on_timer
