@@ -1,6 +1,6 @@
 """Batch consumer with offsets, dedupe, state and outbox in one PostgreSQL transaction (DESIGN §3).
 
-Per partition batch:
+Per batch (the records of every partition one poll returned):
   fast path: one transaction applies every record; if any handler raises, the transaction is rolled
   back and the batch is re-applied on the slow path;
   slow path: each record in its own savepoint, retried ``attempts`` times, then dead-lettered with the
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import logging
 import time
@@ -147,6 +148,7 @@ class Consumer(Generic[T]):
         )
         self._deadletter_topic = f"{topic_prefix}{DEADLETTER}"
         self._last_lag = 0.0
+        self._backoff = 0.5
 
     @property
     def name(self) -> str:
@@ -184,14 +186,13 @@ class Consumer(Generic[T]):
             log.info("consumer started", extra={"consumer": self.name, "topics": self.spec.topics})
             while not self._stop.is_set():
                 fetched = await self._kafka.getmany(timeout_ms=200, max_records=self.batch)
-                for tp, msgs in fetched.items():
-                    records = [
-                        Record(
-                            m.topic, m.partition, m.offset, m.key, m.value or b"", m.timestamp, tuple(m.headers or ())
-                        )
-                        for m in msgs
-                    ]
-                    await self._apply_with_recovery(tp, records)
+                records = [
+                    Record(m.topic, m.partition, m.offset, m.key, m.value or b"", m.timestamp, tuple(m.headers or ()))
+                    for tp in sorted(fetched, key=lambda t: (t.topic, t.partition))
+                    for m in fetched[tp]
+                ]
+                if records:
+                    await self._apply_with_recovery(set(fetched), records)
                 await self._update_lag()
         finally:
             self.started = False
@@ -212,29 +213,27 @@ class Consumer(Generic[T]):
                 continue
             LAG.labels(self.name, tp.topic, str(tp.partition)).set(max(0, high - pos))
 
-    async def _apply_with_recovery(self, tp: TopicPartition, records: list[Record]) -> None:
-        delay = 0.5
-        while not self._stop.is_set():
-            try:
-                await self.apply(records)
-                return
-            except (*TRANSIENT, asyncpg.PostgresError) as exc:
-                log.warning(
-                    "batch failed on infrastructure, will retry from stored offset",
-                    extra={"consumer": self.name, "topic": tp.topic, "partition": tp.partition, "error": repr(exc)},
-                )
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 10)
-                if tp in self._kafka.assignment():
-                    await self.seek_to_stored({tp})
-                return
+    async def _apply_with_recovery(self, partitions: set[TopicPartition], records: list[Record]) -> None:
+        try:
+            await self.apply(records)
+        except (*TRANSIENT, asyncpg.PostgresError) as exc:
+            log.warning(
+                "batch failed on infrastructure, will retry from stored offsets",
+                extra={"consumer": self.name, "partitions": len(partitions), "error": repr(exc)},
+            )
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self._backoff)
+            self._backoff = min(self._backoff * 2, 10)
+            await self.seek_to_stored(partitions & self._kafka.assignment())
+        else:
+            self._backoff = 0.5
 
     async def apply(self, records: list[Record]) -> None:
-        """Apply one partition's batch exactly once (public for tests and benchmarks)."""
+        """Apply a batch (records of one or more partitions, each in offset order) exactly once, in one
+        transaction with the offsets of every partition it touches."""
         if not records:
             return
         started = time.perf_counter()
-        first = records[0]
         async with self.pool.acquire() as conn:
             try:
                 async with conn.transaction():
@@ -243,23 +242,29 @@ class Consumer(Generic[T]):
                 async with conn.transaction():
                     applied = await self._apply_in_tx(conn, records, careful=True)
         HANDLER_SECONDS.labels(self.name).observe(time.perf_counter() - started)
-        if applied:
-            CONSUMED.labels(self.name, first.topic).inc(applied)
+        for topic, count in applied.items():
+            CONSUMED.labels(self.name, topic).inc(count)
 
-    async def _apply_in_tx(self, conn: asyncpg.Connection, records: list[Record], *, careful: bool) -> int:
-        first = records[0]
-        next_offset = await conn.fetchval(
-            """INSERT INTO consumer_offsets (consumer, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
+    async def _apply_in_tx(self, conn: asyncpg.Connection, records: list[Record], *, careful: bool) -> dict[str, int]:
+        firsts: dict[tuple[str, int], int] = {}
+        for r in records:
+            firsts.setdefault((r.topic, r.partition), r.offset)
+        keys = sorted(firsts)  # lock offset rows in one order: a zombie and the new owner cannot deadlock
+        stored = await conn.fetch(
+            """INSERT INTO consumer_offsets (consumer, topic, partition, next_offset)
+               SELECT $1, t, p, o FROM unnest($2::text[], $3::int[], $4::bigint[]) AS u(t, p, o)
                ON CONFLICT (consumer, topic, partition)
-               DO UPDATE SET next_offset = consumer_offsets.next_offset RETURNING next_offset""",
+               DO UPDATE SET next_offset = consumer_offsets.next_offset
+               RETURNING topic, partition, next_offset""",
             self.spec.name,
-            first.topic,
-            first.partition,
-            first.offset,
+            [k[0] for k in keys],
+            [k[1] for k in keys],
+            [firsts[k] for k in keys],
         )
-        todo = [r for r in records if r.offset >= next_offset]
+        next_offsets = {(r["topic"], r["partition"]): r["next_offset"] for r in stored}
+        todo = [r for r in records if r.offset >= next_offsets[(r.topic, r.partition)]]
         if not todo:
-            return 0
+            return {}
         rows: list[OutboxRow] = []
         now = self.clock.now()
         decoded: list[tuple[Record, T | None, str | None]] = []
@@ -269,7 +274,7 @@ class Consumer(Generic[T]):
             except Exception as exc:  # noqa: BLE001 - any decode failure is poison
                 decoded.append((record, None, f"undecodable: {exc}"))
         fresh = await self._claim(conn, [m for _, m, _ in decoded if m is not None]) if not careful else None
-        applied = 0
+        applied: dict[str, int] = {}
         for record, message, decode_error in decoded:
             if message is None:
                 error = decode_error or "undecodable"
@@ -295,7 +300,7 @@ class Consumer(Generic[T]):
                     except Exception as exc:
                         raise _HandlerFailed from exc
                     rows.extend(tx.rows)
-                    applied += 1
+                    applied[record.topic] = applied.get(record.topic, 0) + 1
                 else:
                     outcome = await self._apply_careful(conn, record, message, key, now)
                     if isinstance(outcome, OutboxRow):
@@ -305,16 +310,20 @@ class Consumer(Generic[T]):
                             await self.spec.on_dead(conn, record, message, error)
                     elif outcome is not None:
                         rows.extend(outcome)
-                        applied += 1
+                        applied[record.topic] = applied.get(record.topic, 0) + 1
             finally:
                 correlation_id.reset(token)
+        lasts: dict[tuple[str, int], int] = {}
+        for r in todo:
+            lasts[(r.topic, r.partition)] = r.offset + 1
         await conn.execute(
-            "UPDATE consumer_offsets SET next_offset = $4, updated_at = now() "
-            "WHERE consumer = $1 AND topic = $2 AND partition = $3",
+            """UPDATE consumer_offsets c SET next_offset = u.o, updated_at = now()
+               FROM unnest($2::text[], $3::int[], $4::bigint[]) AS u(t, p, o)
+               WHERE c.consumer = $1 AND c.topic = u.t AND c.partition = u.p""",
             self.spec.name,
-            first.topic,
-            first.partition,
-            todo[-1].offset + 1,
+            [k[0] for k in lasts],
+            [k[1] for k in lasts],
+            list(lasts.values()),
         )
         await flush(conn, self.schema, rows)
         return applied

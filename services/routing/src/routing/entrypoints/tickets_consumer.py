@@ -100,6 +100,14 @@ def tickets_consumer(rules: RoutingRules, *, topic: str) -> ConsumerSpec[TicketE
                     event.ticket_id,
                     d.level,
                 )
+                if raised and d.raise_priority_to:
+                    # Only ever up, as the fold does: the queue serves the raised ticket sooner.
+                    await tx.conn.execute(
+                        "UPDATE work SET priority = $2, rank = $3 WHERE ticket_id = $1 AND rank > $3",
+                        event.ticket_id,
+                        d.raise_priority_to,
+                        priority_rank(d.raise_priority_to),
+                    )
                 if raised and d.to_team:
                     await _move(tx, event.ticket_id, d.to_team, rules)
             case TicketPriorityChanged(data=d):
