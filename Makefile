@@ -11,7 +11,7 @@ export HELPDESK_ROOT := $(CURDIR)
 PYTEST_ARGS ?=
 QUICK ?= 0
 
-.PHONY: help setup infra topics run stop test test-unit bench lint fmt clean
+.PHONY: help setup infra topics run stop test chaos test-unit bench lint fmt clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  make %-10s %s\n", $$1, $$2}'
@@ -49,7 +49,11 @@ stop: ## stop the services, Kafka, and PostgreSQL if `make run` started it
 
 test: setup ## the whole test suite against a real Kafka (started on :19092) and PostgreSQL
 	@deploy/local/postgres.sh ensure
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -m "not chaos" $(PYTEST_ARGS)
+
+chaos: setup ## the chaos suite: kills, broker and database restarts, rebalances, poison; checks invariants
+	@deploy/local/postgres.sh ensure
+	$(PY) -m pytest -q -s -m chaos tests/chaos $(PYTEST_ARGS)
 
 test-unit: .venv/.synced ## only the fast unit tests
 	$(PY) -m pytest -q -m unit $(PYTEST_ARGS)
