@@ -132,14 +132,18 @@ async def produce(topic: str, items: list[tuple[bytes, bytes]]) -> None:
         await producer.stop()
 
 
+_OFFSETS: AIOKafkaConsumer | None = None
+
+
 async def end_offsets(topic: str) -> dict[int, int]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=BOOTSTRAP)
-    await consumer.start()
-    try:
-        tps = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or set()]
-        return {tp.partition: off for tp, off in (await consumer.end_offsets(tps)).items()}
-    finally:
-        await consumer.stop()
+    """High watermarks, from one long-lived client (starting and stopping one per call trips aiokafka)."""
+    global _OFFSETS
+    if _OFFSETS is None:
+        _OFFSETS = AIOKafkaConsumer(bootstrap_servers=BOOTSTRAP)
+        await _OFFSETS.start()
+    await _OFFSETS._client.force_metadata_update()  # noqa: SLF001 - topics created during the run
+    tps = [TopicPartition(topic, p) for p in _OFFSETS.partitions_for_topic(topic) or set()]
+    return {tp.partition: off for tp, off in (await _OFFSETS.end_offsets(tps)).items()}
 
 
 # --- baseline: the same hops with plain aiokafka, no decoding, no database -------------------------------
@@ -218,6 +222,15 @@ async def projected_offsets(dsn: str) -> dict[int, int]:
         await conn.close()
 
 
+async def caught_up(dsn: str, wanted: dict[int, int], every: float = 0.1) -> None:
+    """Until the projections consumer has applied everything up to ``wanted`` (partition → end offset)."""
+    while True:
+        done = await projected_offsets(dsn)
+        if all(done.get(p, 0) >= off for p, off in wanted.items() if off):
+            return
+        await asyncio.sleep(every)
+
+
 class TicketWatch:
     """Follows helpdesk.tickets: for each ticket, where its SLA and routing facts landed (partition, offset)."""
 
@@ -272,8 +285,7 @@ async def throughput(s: Stack, n: int) -> float:
         await asyncio.sleep(0.2)
     # visible in the read model: projections has applied every ticket event published so far
     wanted = await end_offsets(f"{s.prefix}helpdesk.tickets")
-    while any((await projected_offsets(s.dsn)).get(p, 0) < off for p, off in wanted.items() if off):
-        await asyncio.sleep(0.1)
+    await caught_up(s.dsn, wanted)
     elapsed = time.perf_counter() - started
     await watch.stop()
     log(f"throughput: {n} tickets in {elapsed:.1f}s")
@@ -446,8 +458,7 @@ async def rebuild(n_events: int) -> tuple[float, float]:
             s.start("projections")
             try:
                 wanted = await end_offsets(f"{prefix}helpdesk.tickets")
-                while any((await projected_offsets(dsn)).get(p, 0) < off for p, off in wanted.items() if off):
-                    await asyncio.sleep(0.5)
+                await caught_up(dsn, wanted, every=0.5)
                 elapsed = time.perf_counter() - started
             finally:
                 s.stop_all()
@@ -488,6 +499,8 @@ async def main() -> int:
     results["rebuild_events_per_s"] = round(rebuild_rate, 1)
     results["copy_rows_per_s"] = round(copy_rate, 1)
     results["finished_at"] = datetime.now(UTC).isoformat()
+    if _OFFSETS is not None:
+        await _OFFSETS.stop()
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     text = json.dumps(results, indent=2)
