@@ -16,6 +16,7 @@ from helpdesk_events.lifecycle import (
     InternalNoteAdded,
     SatisfactionRated,
     TicketCategoryChanged,
+    TicketContactChanged,
     TicketMerged,
     TicketOpened,
     TicketPriorityChanged,
@@ -42,6 +43,7 @@ TicketEvent = Annotated[
     | TicketCategoryChanged
     | SatisfactionRated
     | TicketMerged
+    | TicketContactChanged
     | TicketQueued
     | TicketAssigned
     | TicketUnassigned
@@ -73,6 +75,7 @@ AnyEvent = Annotated[
     | TicketCategoryChanged
     | SatisfactionRated
     | TicketMerged
+    | TicketContactChanged
     | TicketQueued
     | TicketAssigned
     | TicketUnassigned

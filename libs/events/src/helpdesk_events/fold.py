@@ -33,6 +33,7 @@ Lifecycle (intake)
   * ``TicketMerged`` closes the ticket (``closed_at``) and sets ``merged_into``; ignored when already closed
     or merged, or merged into itself.
   * ``SatisfactionRated``: the latest rating wins, in any status.
+  * ``TicketContactChanged`` (contacts merged or unmerged) replaces the customer, in any status.
   * Priority/category changes apply unless closed; a change to the current value is ignored.
 
 Routing
@@ -78,6 +79,7 @@ from helpdesk_events.lifecycle import (
     InternalNoteAdded,
     SatisfactionRated,
     TicketCategoryChanged,
+    TicketContactChanged,
     TicketMerged,
     TicketOpened,
     TicketPriorityChanged,
@@ -163,6 +165,8 @@ def _apply(s: TicketState, e: TicketEvent) -> TicketState | None:
             return _set(s, category=e.data.to_category)
         case SatisfactionRated():
             return _set(s, csat=e.data.rating)
+        case TicketContactChanged():
+            return _set(s, customer=e.data.customer)
         case TicketMerged():
             if s.status == "closed" or s.merged_into is not None or e.data.into_ticket_id == s.ticket_id:
                 return None

@@ -48,6 +48,11 @@ class InboundMessage(BaseModel):
     recipient: str | None = None
     """Address, number or page the message was sent to (e.g. ``support@acme.example``); routes by mailbox."""
     cc: list[str] = []
+    body_html: str | None = None
+    """An HTML rendering of the message next to the plain-text ``body`` (intake sanitises it)."""
+    headers: dict[str, str] = {}
+    """Original transport headers that matter for loop protection (lower-case names: ``auto-submitted``,
+    ``precedence``, ``list-id``, ``x-autoreply``, ...). Intake fills them itself when it parses ``raw_rfc822``."""
 
     @field_validator("raw_rfc822")
     @classmethod

@@ -34,6 +34,10 @@ class TicketOpenedData(Payload):
     recipient: str | None = None
     """Address, number or page the customer wrote to (e.g. ``support@acme.example``)."""
     metadata: dict[str, str] = {}
+    quoted: str | None = None
+    """Quoted history found under the new content of an email (``body`` holds only the new content)."""
+    signature: str | None = None
+    """The sender's signature, separated from ``body``."""
 
 
 class TicketOpened(EventBase):
@@ -53,6 +57,10 @@ class CustomerMessageReceivedData(Payload):
     cc: list[str] = []
     thread_ref: str | None = None
     in_reply_to: str | None = None
+    quoted: str | None = None
+    """Quoted history found under the new content (``body`` holds only the new content)."""
+    signature: str | None = None
+    """The sender's signature, separated from ``body``."""
 
 
 class CustomerMessageReceived(EventBase):
@@ -150,6 +158,21 @@ class TicketMerged(EventBase):
     data: TicketMergedData
 
 
+class TicketContactChangedData(Payload):
+    """The ticket now belongs to another contact: two contacts were merged into one (or unmerged again)."""
+
+    from_contact_id: str
+    customer: Customer
+    """The ticket's customer from now on (``contact_id`` is the surviving contact)."""
+    reason: str
+    actor: str
+
+
+class TicketContactChanged(EventBase):
+    type: Literal["TicketContactChanged"] = "TicketContactChanged"
+    data: TicketContactChangedData
+
+
 LIFECYCLE_EVENTS = (
     TicketOpened,
     CustomerMessageReceived,
@@ -160,4 +183,5 @@ LIFECYCLE_EVENTS = (
     TicketCategoryChanged,
     SatisfactionRated,
     TicketMerged,
+    TicketContactChanged,
 )

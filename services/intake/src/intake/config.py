@@ -14,6 +14,8 @@ from .domain.classify import IntakeRules
 class IntakeSettings(ServiceSettings):
     http_port: int = Field(8081, validation_alias=AliasChoices("HELPDESK_INTAKE_HTTP_PORT"))
     folio_prefix: str = "HD"
+    reply_domain: str = "helpdesk.invalid"
+    """Domain of the Message-IDs given to agent replies (``reply-<uuid>@<domain>``), so answers thread back."""
 
 
 def load_rules(config_dir: Path) -> IntakeRules:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import asyncpg
 from helpdesk_events import TicketEvent, TicketState, evolve
@@ -46,6 +46,25 @@ CREATE TABLE IF NOT EXISTS command_requests (
     response   jsonb NOT NULL,
     PRIMARY KEY (tenant, request_id)
 );
+CREATE TABLE IF NOT EXISTS email_message_ids (
+    tenant           text NOT NULL,
+    email_message_id text NOT NULL,
+    message_id       text NOT NULL,
+    PRIMARY KEY (tenant, email_message_id)
+);
+CREATE TABLE IF NOT EXISTS sender_activity (
+    tenant     text NOT NULL,
+    sender     text NOT NULL,
+    recent     timestamptz[] NOT NULL DEFAULT '{}',
+    PRIMARY KEY (tenant, sender)
+);
+CREATE TABLE IF NOT EXISTS contact_merges (
+    tenant      text NOT NULL,
+    contact_id  text NOT NULL,
+    merged_into text NOT NULL,
+    tickets     text[] NOT NULL DEFAULT '{}',
+    PRIMARY KEY (tenant, contact_id)
+);
 CREATE TABLE IF NOT EXISTS folio_counters (
     year int PRIMARY KEY,
     last bigint NOT NULL
@@ -76,11 +95,17 @@ async def find_ticket_id(
     thread_ref: str | None,
     refs: list[str],
     folio: str | None,
+    since: datetime | None = None,
 ) -> str | None:
-    """Threading: email references, then folio in the subject, then the channel's conversation id."""
+    """Threading: email references, then folio in the subject, then the channel's conversation id (only
+    for a ticket active since ``since``, when the channel has a window)."""
+    refs = normalise_refs(refs)
     if refs:
         found = await conn.fetchval(
-            "SELECT ticket_id FROM message_refs WHERE tenant = $1 AND ref = ANY($2::text[]) LIMIT 1", tenant, refs
+            """SELECT ticket_id FROM message_refs WHERE tenant = $1 AND ref = ANY($2::text[])
+               ORDER BY array_position($2::text[], ref) LIMIT 1""",
+            tenant,
+            refs,
         )
         if found:
             return str(found)
@@ -91,10 +116,11 @@ async def find_ticket_id(
     if thread_ref:
         found = await conn.fetchval(
             """SELECT ticket_id FROM tickets WHERE tenant = $1 AND channel = $2 AND thread_ref = $3
-               ORDER BY updated_at DESC LIMIT 1""",
+               AND ($4::timestamptz IS NULL OR updated_at >= $4) ORDER BY updated_at DESC LIMIT 1""",
             tenant,
             channel,
             thread_ref,
+            since,
         )
         if found:
             return str(found)
@@ -110,7 +136,7 @@ async def apply_events(conn: asyncpg.Connection, state: TicketState | None, even
                               updated_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
            ON CONFLICT (ticket_id) DO UPDATE SET status = EXCLUDED.status, state = EXCLUDED.state,
-             version = EXCLUDED.version, updated_at = EXCLUDED.updated_at""",
+             version = EXCLUDED.version, updated_at = EXCLUDED.updated_at, contact_id = EXCLUDED.contact_id""",
         state.ticket_id,
         state.tenant,
         state.folio,
@@ -133,7 +159,19 @@ def _thread_ref(events: list[TicketEvent]) -> str | None:
     return None
 
 
+def normalise_refs(refs: list[str]) -> list[str]:
+    """Message ids compared without angle brackets and surrounding blanks."""
+    out: list[str] = []
+    for ref in refs:
+        norm = ref.strip().strip("<>").strip()
+        if norm and norm not in out:
+            out.append(norm)
+    return out
+
+
 async def remember_refs(conn: asyncpg.Connection, tenant: str, ticket_id: str, refs: list[str]) -> None:
+    """Message ids (inbound and outbound) that thread replies to ``ticket_id``."""
+    refs = normalise_refs(refs)
     if refs:
         await conn.execute(
             """INSERT INTO message_refs (tenant, ref, ticket_id) SELECT $1, unnest($2::text[]), $3
@@ -167,3 +205,59 @@ async def set_outcome(
         folio,
         reason,
     )
+
+
+async def claim_email_id(conn: asyncpg.Connection, tenant: str, email_message_id: str, message_id: str) -> str | None:
+    """Record which inbound message carried this email; the earlier message's id if one already did."""
+    await conn.execute(
+        """INSERT INTO email_message_ids (tenant, email_message_id, message_id) VALUES ($1, $2, $3)
+           ON CONFLICT DO NOTHING""",
+        tenant,
+        email_message_id,
+        message_id,
+    )
+    first = await conn.fetchval(
+        "SELECT message_id FROM email_message_ids WHERE tenant = $1 AND email_message_id = $2",
+        tenant,
+        email_message_id,
+    )
+    return None if first == message_id else str(first)
+
+
+async def sender_recent(conn: asyncpg.Connection, tenant: str, sender: str) -> list[datetime]:
+    """The sender's recent message times, locked until commit (one decision per sender at a time)."""
+    await conn.execute(
+        "INSERT INTO sender_activity (tenant, sender) VALUES ($1, $2) ON CONFLICT DO NOTHING", tenant, sender
+    )
+    recent = await conn.fetchval(
+        "SELECT recent FROM sender_activity WHERE tenant = $1 AND sender = $2 FOR UPDATE", tenant, sender
+    )
+    return list(recent or [])
+
+
+async def save_sender_recent(conn: asyncpg.Connection, tenant: str, sender: str, recent: list[datetime]) -> None:
+    await conn.execute(
+        "UPDATE sender_activity SET recent = $3 WHERE tenant = $1 AND sender = $2", tenant, sender, recent
+    )
+
+
+def window_start(now: datetime, minutes: int | None) -> datetime | None:
+    return now - timedelta(minutes=minutes) if minutes else None
+
+
+async def merged_into(conn: asyncpg.Connection, tenant: str, contact_id: str) -> str | None:
+    """The contact ``contact_id`` was merged into, if it was."""
+    found = await conn.fetchval(
+        "SELECT merged_into FROM contact_merges WHERE tenant = $1 AND contact_id = $2", tenant, contact_id
+    )
+    return str(found) if found else None
+
+
+async def tickets_of_contact(conn: asyncpg.Connection, tenant: str, contact_id: str) -> list[TicketState]:
+    """The contact's tickets, locked in id order (no deadlock with other multi-ticket commands)."""
+    rows = await conn.fetch(
+        "SELECT state FROM tickets WHERE tenant = $1 AND contact_id = $2 ORDER BY ticket_id FOR UPDATE",
+        tenant,
+        contact_id,
+    )
+    return [TicketState.model_validate(r["state"]) for r in rows]

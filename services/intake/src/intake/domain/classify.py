@@ -6,7 +6,9 @@ import re
 import unicodedata
 
 from helpdesk_events import Priority
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .contacts import ContactRules
 
 DEFAULT_MATRIX: dict[int, dict[int, Priority]] = {
     1: {1: "P1", 2: "P2", 3: "P3"},
@@ -33,6 +35,18 @@ class IntakeRules(BaseModel):
     default_urgency: int = 2
     urgent_keywords: list[str] = []
     vip_raises_priority: bool = True
+    contacts: ContactRules = ContactRules()
+    throttle_per_minute: int = Field(default=20, ge=0)
+    """More messages than this from one sender within a minute are ignored as "throttled" (0: never)."""
+    own_addresses: frozenset[str] = frozenset()
+    """The desk's own mailboxes (case-insensitive): mail from them is a loop and is ignored."""
+    thread_windows_minutes: dict[str, int] = {"phone": 60}
+    """Per channel: a message joins the conversation's ticket by ``thread_ref`` only within this window."""
+
+    @field_validator("own_addresses", mode="after")
+    @classmethod
+    def _fold_addresses(cls, value: frozenset[str]) -> frozenset[str]:
+        return frozenset(a.strip().casefold() for a in value)
 
 
 def _fold(text: str) -> str:

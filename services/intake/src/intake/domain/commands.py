@@ -55,7 +55,7 @@ class SetStatus(Command):
     reason: str | None = Field(default=None, max_length=2000)
 
 
-def _check(state: TicketState | None, cmd: Command) -> TicketState:
+def check(state: TicketState | None, cmd: Command) -> TicketState:
     if state is None or not state.opened:
         raise Rejected(404, "unknown ticket")
     if cmd.expected_version is not None and cmd.expected_version != state.version:
@@ -64,9 +64,14 @@ def _check(state: TicketState | None, cmd: Command) -> TicketState:
 
 
 def decide_command(
-    state: TicketState | None, cmd: Reply | Note | SetStatus, *, now: datetime, event_id: uuid.UUID
+    state: TicketState | None,
+    cmd: Reply | Note | SetStatus,
+    *,
+    now: datetime,
+    event_id: uuid.UUID,
+    reply_domain: str = "helpdesk.invalid",
 ) -> list[TicketEvent]:
-    st = _check(state, cmd)
+    st = check(state, cmd)
     common = dict(event_id=event_id, ticket_id=st.ticket_id, tenant=st.tenant, occurred_at=now, producer=PRODUCER)
     if isinstance(cmd, Reply):
         if st.status == "closed":
@@ -77,7 +82,12 @@ def decide_command(
             AgentReplied(
                 **common,
                 data=AgentRepliedData(
-                    agent_id=cmd.agent_id, body=cmd.body, channel=st.channel, to=to, request_id=cmd.request_id
+                    agent_id=cmd.agent_id,
+                    body=cmd.body,
+                    channel=st.channel,
+                    to=to,
+                    request_id=cmd.request_id,
+                    message_id=f"reply-{event_id}@{reply_domain}",
                 ),
             )
         ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 import uuid
 from dataclasses import dataclass
@@ -22,12 +21,12 @@ from helpdesk_events import (
 
 from .classify import IntakeRules, classify_category, classify_priority, detect_language
 from .contacts import contact_for
+from .html_text import html_to_text, sanitise_html
+from .quoting import Split, split_reply
 
 PRODUCER = "intake"
 NAMESPACE = uuid.UUID("6f1c1a52-5d0f-4b7e-9b8e-0f7c2a1d9e11")
 FOLIO_IN_SUBJECT = re.compile(r"\[?\b([A-Z]{2,5}-\d{4}-\d{6,})\b\]?")
-_TAG = re.compile(r"<[^>]+>")
-_SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 
 
 def event_id(tenant: str, message_id: str, n: int) -> uuid.UUID:
@@ -41,10 +40,20 @@ def ticket_id_for(tenant: str, message_id: str) -> str:
 
 def plain_text(msg: InboundMessage) -> str:
     if not msg.body_is_html:
-        return msg.body
-    text = _SCRIPT.sub(" ", msg.body)
-    text = re.sub(r"<\s*(br|/p|/div|/li)\b[^>]*>", "\n", text, flags=re.IGNORECASE)
-    return html.unescape(_TAG.sub("", text)).strip()
+        return msg.body if msg.body.strip() or not msg.body_html else html_to_text(sanitise_html(msg.body_html))
+    return html_to_text(sanitise_html(msg.body))
+
+
+def safe_html(msg: InboundMessage) -> str | None:
+    """The sanitised HTML rendering, if the message has one."""
+    raw = msg.body if msg.body_is_html else msg.body_html
+    return sanitise_html(raw) if raw else None
+
+
+def split_body(msg: InboundMessage) -> Split:
+    """Email replies carry quoted history and signatures; other channels are taken as written."""
+    text = plain_text(msg)
+    return split_reply(text) if msg.channel == "email" else Split(text.strip(), None, None)
 
 
 def folio_in(subject: str | None) -> str | None:
@@ -65,10 +74,16 @@ def decide_inbound(
     rules: IntakeRules,
     now: datetime,
     folio: str | None,
+    contact_id: str | None = None,
 ) -> Decision:
-    """``existing`` is the ticket the message threads into (None: a new ticket, which needs ``folio``)."""
-    body = plain_text(msg)
-    customer = contact_for(msg.sender)
+    """``existing`` is the ticket the message threads into (None: a new ticket, which needs ``folio``);
+    ``contact_id`` overrides the sender's contact (after a contact merge)."""
+    split = split_body(msg)
+    body = split.body
+    body_html = safe_html(msg)
+    customer = contact_for(msg.sender, rules.contacts)
+    if contact_id is not None:  # the sender's contact was merged into another one
+        customer = customer.model_copy(update={"contact_id": contact_id})
     correlation = event_id(msg.tenant, msg.message_id, 99)
     if existing is not None and existing.opened and existing.status != "closed":
         events: list[TicketEvent] = []
@@ -106,6 +121,10 @@ def decide_inbound(
                     attachments=msg.attachments,
                     thread_ref=msg.thread_ref,
                     in_reply_to=msg.in_reply_to,
+                    body_html=body_html,
+                    cc=msg.cc,
+                    quoted=split.quoted,
+                    signature=split.signature,
                 ),
             ),
         )
@@ -139,6 +158,11 @@ def decide_inbound(
             attachments=msg.attachments,
             config_version=rules.version,
             recipient=msg.recipient,
+            body_html=body_html,
+            cc=msg.cc,
+            metadata=msg.metadata,
+            quoted=split.quoted,
+            signature=split.signature,
         ),
     )
     return Decision([opened], "follow_up" if existing is not None else "opened")
