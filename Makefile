@@ -49,6 +49,7 @@ stop: ## stop the services, Kafka, and PostgreSQL if `make run` started it
 
 test: setup ## the whole test suite against a real Kafka (started on :19092) and PostgreSQL
 	@deploy/local/postgres.sh ensure
+	@deploy/local/browser.sh
 	$(PY) -m pytest -q -m "not chaos" $(PYTEST_ARGS)
 
 chaos: setup ## the chaos suite: kills, broker and database restarts, rebalances, poison; checks invariants
