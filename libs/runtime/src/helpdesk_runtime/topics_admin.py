@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import KafkaConnectionError, NodeNotReadyError, RequestTimedOutError, TopicAlreadyExistsError
 from helpdesk_events.topics import TOPIC_SPECS
 
 
@@ -17,8 +18,27 @@ async def ensure_topics(
     prefix: str = "",
     partitions: dict[str, int] | None = None,
     kafka_options: dict[str, Any] | None = None,
+    *,
+    attempts: int = 5,
 ) -> list[str]:
-    """Create missing topics; returns the names created. ``partitions`` overrides counts (tests)."""
+    """Create missing topics; returns the names created. ``partitions`` overrides counts (tests).
+
+    A fresh admin client sometimes asks a node it has not connected to yet (NodeNotReadyError) on a busy
+    broker; that is retried with a new client.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return await _ensure_topics_once(bootstrap, prefix, partitions, kafka_options)
+        except (NodeNotReadyError, KafkaConnectionError, RequestTimedOutError):
+            if attempt == attempts:
+                raise
+            await asyncio.sleep(0.5 * attempt)
+    raise AssertionError("unreachable")
+
+
+async def _ensure_topics_once(
+    bootstrap: str, prefix: str, partitions: dict[str, int] | None, kafka_options: dict[str, Any] | None
+) -> list[str]:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **(kafka_options or {}))
     await admin.start()
     try:

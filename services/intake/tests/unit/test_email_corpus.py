@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 from helpdesk_events import TicketOpened
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from intake.domain.classify import IntakeRules
 from intake.domain.decide import decide_inbound, folio_in
@@ -212,6 +212,7 @@ HEADERISH = st.sampled_from(
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(HEADERISH | st.binary(max_size=20), max_size=60).map(b"".join))
+@example(raw=b"Message-ID: <:\x80")  # raw 8-bit bytes in a header once broke the message id
 def test_header_shaped_garbage_parses_without_raising(raw: bytes):
     parsed = parse_email(raw)
     decide_inbound(inbound_from_email(parsed, received_at=NOW), None, rules=RULES, now=NOW, folio="HD-2026-000001")

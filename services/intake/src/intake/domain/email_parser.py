@@ -109,8 +109,20 @@ def _header(msg: Message, name: str) -> str | None:
         if raw is None:
             return None
         text = _decode_words(str(raw))
-    text = re.sub(r"\s*[\r\n]+\s*", " ", text).strip()
+    text = re.sub(r"\s*[\r\n]+\s*", " ", _valid_unicode(text)).strip()
     return text or None
+
+
+def _valid_unicode(text: str) -> str:
+    """Raw 8-bit bytes in a header reach us as lone surrogates: read them as UTF-8, else Windows-1252."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", "replace")
 
 
 def _decode_words(raw: str) -> str:
