@@ -5,22 +5,24 @@ from __future__ import annotations
 from helpdesk_events.topics import DIRECTORY, TICKETS
 from helpdesk_runtime.service import Context, Service
 
-from .adapters.store import DDL
+from .adapters.schema import ddl
 from .config import ProjectionsSettings
 from .entrypoints.consumers import directory_consumer, tickets_consumer
-from .entrypoints.http import query_router
+from .entrypoints.http_boards import boards_router
+from .entrypoints.http_stream import stream_router
+from .entrypoints.http_tickets import tickets_router
 
 
-def bootstrap(settings: ProjectionsSettings) -> Service:
-    ctx = Context(settings, "projections")
+def bootstrap(settings: ProjectionsSettings, schema: str = "projections") -> Service:
+    ctx = Context(settings, schema)
     return Service(
         name="projections",
         context=ctx,
-        ddl=DDL,
+        ddl=ddl(schema),
         consumers=[
             tickets_consumer(topic=settings.topic(TICKETS)),
             directory_consumer(topic=settings.topic(DIRECTORY)),
         ],
-        routers=[query_router(ctx)],
-        description="Projections: read models and the query API.",
+        routers=[tickets_router(ctx), boards_router(ctx), stream_router(ctx)],
+        description="Projections: read models, the query API, the knowledge base and live changes.",
     )

@@ -1,4 +1,4 @@
-"""``helpdesk-projections`` (also ``helpdesk projections``): run the service."""
+"""``helpdesk-projections`` (also ``helpdesk projections``): run the service, or rebuild its read models."""
 
 from __future__ import annotations
 
@@ -6,5 +6,10 @@ from helpdesk_runtime.cli import service_main
 
 from ..bootstrap import bootstrap
 from ..config import ProjectionsSettings
+from .rebuild import main as rebuild_main
 
-main = service_main("projections", lambda: bootstrap(ProjectionsSettings()))
+main = service_main(
+    "projections",
+    lambda: bootstrap(ProjectionsSettings()),
+    extra=[("rebuild", "replay the log into a new schema while the live one serves, then switch", rebuild_main)],
+)

@@ -1,61 +1,59 @@
-"""Every topic → read models, with the shared fold from libs/events (exactly once: runtime offsets + dedupe)."""
+"""Every topic → read models, with the shared fold from libs/events (exactly once: runtime offsets + dedupe).
+
+The subscriber stays thin: fold, derive the row, timeline entry and facts (pure, in ``domain``), write them
+(``adapters``) in the runtime's transaction, and notify the change for live dashboards at commit.
+"""
 
 from __future__ import annotations
 
-import json
-
 from helpdesk_events import (
-    AgentPresenceChanged,
-    AgentRegistered,
     DirectoryEvent,
     TicketEvent,
-    TicketState,
+    TicketOpened,
+    applies,
     decode_directory_event,
     decode_ticket_event,
-    encode,
     evolve,
 )
 from helpdesk_runtime.consumer import ConsumerSpec, Record
 from helpdesk_runtime.uow import Tx
 
+from ..adapters.directory import apply_directory
+from ..adapters.writes import load_ticket, notify_change, write_event
+from ..domain.facts import facts
+from ..domain.timeline import describe
+
 
 def tickets_consumer(*, topic: str) -> ConsumerSpec[TicketEvent]:
     async def handle(tx: Tx, event: TicketEvent, record: Record) -> None:
-        row = await tx.conn.fetchrow("SELECT state FROM tickets WHERE ticket_id = $1 FOR UPDATE", event.ticket_id)
-        state = evolve(TicketState.model_validate(row["state"]) if row else None, event)
-        await tx.conn.execute(
-            """INSERT INTO tickets (ticket_id, tenant, folio, status, priority, category, channel, subject, team,
-                                    assignee, escalation_level, created_at, updated_at, version, state)
-               VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15)
-               ON CONFLICT (ticket_id) DO UPDATE SET tenant=$2, folio=$3, status=$4, priority=$5, category=$6,
-                 channel=$7, subject=$8, team=$9, assignee=$10, escalation_level=$11, created_at=$12,
-                 updated_at=$13, version=$14, state=$15""",
-            state.ticket_id,
-            state.tenant,
-            state.folio,
-            state.status,
-            state.priority,
-            state.category,
-            state.channel,
-            state.subject,
-            state.team,
-            state.assignee,
-            state.escalation_level,
-            state.created_at,
-            state.updated_at,
-            state.version,
-            state.model_dump(mode="json"),
-        )
-        await tx.conn.execute(
-            """INSERT INTO timeline (ticket_id, seq, event_id, type, occurred_at, producer, event)
-               VALUES ($1, $2, $3, $4, $5, $6, $7)""",
-            event.ticket_id,
-            state.version,
-            event.event_id,
-            event.type,
-            event.occurred_at,
-            event.producer,
-            json.loads(encode(event)),
+        before, description = await load_ticket(tx.conn, event.ticket_id)
+        applied = applies(before, event)
+        after = evolve(before, event)
+        if isinstance(event, TicketOpened) and applied:
+            description = event.data.body
+        summary, actor = describe(event)
+        change = {
+            "kind": "ticket",
+            "ticket_id": after.ticket_id,
+            "tenant": after.tenant,
+            "folio": after.folio,
+            "status": after.status,
+            "team": after.team,
+            "assignee": after.assignee,
+            "version": after.version,
+            "event": event.type,
+            "summary": summary,
+        }
+        await write_event(
+            tx.conn,
+            state=after,
+            description=description,
+            event=event,
+            summary=summary,
+            actor=actor,
+            applied=applied,
+            facts=facts(before, after, event),
+            change=change,
         )
 
     return ConsumerSpec(
@@ -70,27 +68,9 @@ def tickets_consumer(*, topic: str) -> ConsumerSpec[TicketEvent]:
 
 def directory_consumer(*, topic: str) -> ConsumerSpec[DirectoryEvent]:
     async def handle(tx: Tx, event: DirectoryEvent, record: Record) -> None:
-        match event:
-            case AgentRegistered(data=d):
-                await tx.conn.execute(
-                    """INSERT INTO agents (agent_id, name, teams, capacity, updated_at) VALUES ($1, $2, $3, $4, $5)
-                       ON CONFLICT (agent_id) DO UPDATE SET name=$2, teams=$3, capacity=$4, updated_at=$5""",
-                    d.agent_id,
-                    d.name,
-                    d.teams,
-                    d.capacity,
-                    event.occurred_at,
-                )
-            case AgentPresenceChanged(data=d):
-                await tx.conn.execute(
-                    """INSERT INTO agents (agent_id, presence, updated_at) VALUES ($1, $2, $3)
-                       ON CONFLICT (agent_id) DO UPDATE SET presence=$2, updated_at=$3""",
-                    d.agent_id,
-                    d.presence,
-                    event.occurred_at,
-                )
-            case _:
-                pass
+        kind = await apply_directory(tx.conn, event)
+        if kind is not None:
+            await notify_change(tx.conn, {"kind": kind, "id": event.entity_id, "event": event.type})
 
     return ConsumerSpec(
         name="projections.directory",
