@@ -1,7 +1,7 @@
 """``helpdesk dlq list|show|redrive``: the dead-letter topic for operators.
 
 A redrive re-publishes a dead letter's original key, bytes and headers to its original topic (after the
-bug that caused it is fixed), and records it in ``ops.redriven`` so the same letter is not redriven twice
+bug that caused it is fixed), and records it in ``ops.redriven_letters`` so the same letter is not redriven twice
 unless forced. Consumers drop repeats by event id or message id, so a redrive never applies twice.
 """
 
@@ -20,11 +20,12 @@ from helpdesk_runtime.topics_admin import read_all
 
 OPS_DDL = """
 CREATE SCHEMA IF NOT EXISTS ops;
-CREATE TABLE IF NOT EXISTS ops.redriven (
+CREATE TABLE IF NOT EXISTS ops.redriven_letters (
+    dlq_topic     text NOT NULL,
     dlq_partition int NOT NULL,
     dlq_offset    bigint NOT NULL,
     redriven_at   timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (dlq_partition, dlq_offset)
+    PRIMARY KEY (dlq_topic, dlq_partition, dlq_offset)
 );
 """
 
@@ -66,7 +67,11 @@ async def redriven_refs(settings: ServiceSettings) -> set[str]:
     conn = await asyncpg.connect(settings.dsn)
     try:
         await conn.execute(OPS_DDL)
-        return {f"{r['dlq_partition']}:{r['dlq_offset']}" for r in await conn.fetch("SELECT * FROM ops.redriven")}
+        rows = await conn.fetch(
+            "SELECT dlq_partition, dlq_offset FROM ops.redriven_letters WHERE dlq_topic = $1",
+            settings.topic(DEADLETTER),
+        )
+        return {f"{r['dlq_partition']}:{r['dlq_offset']}" for r in rows}
     finally:
         await conn.close()
 
@@ -90,7 +95,9 @@ async def redrive(settings: ServiceSettings, chosen: list[Letter]) -> int:
             headers.append(("redriven_from", letter.ref.encode()))
             await producer.send_and_wait(b["original_topic"], value, key=key, headers=headers)
             await conn.execute(
-                "INSERT INTO ops.redriven (dlq_partition, dlq_offset) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                "INSERT INTO ops.redriven_letters (dlq_topic, dlq_partition, dlq_offset) VALUES ($1, $2, $3) "
+                "ON CONFLICT DO NOTHING",
+                settings.topic(DEADLETTER),
                 letter.partition,
                 letter.offset,
             )

@@ -33,8 +33,16 @@ def build() -> Service:
         out = {"event_id": str(uuid.uuid4()), "input_id": msg["id"]}
         tx.publish(out_topic, str(msg["id"]).encode(), json.dumps(out).encode())
 
+    async def handle_batch(tx: Tx, batch: list[tuple[dict[str, Any], Record]]) -> None:
+        for msg, record in batch:
+            await handle(tx, msg, record)
+
     spec: ConsumerSpec[dict[str, Any]] = ConsumerSpec(
-        name=f"echo-{schema}", topics=[in_topic], decode=json.loads, handle=handle
+        name=f"echo-{schema}",
+        topics=[in_topic],
+        decode=json.loads,
+        handle=handle,
+        handle_batch=handle_batch if os.environ.get("ECHO_BATCH") == "1" else None,
     )
     return Service(name=schema, context=ctx, ddl=DDL, consumers=[spec])
 

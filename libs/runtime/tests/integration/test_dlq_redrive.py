@@ -42,7 +42,8 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
-async def test_dead_letters_are_redriven_once_after_the_fix(kafka_bootstrap, pg_dsn, topic_prefix, tmp_path):
+@pytest.mark.parametrize("batch", [False, True], ids=["per-record", "batch-handler"])
+async def test_dead_letters_are_redriven_once_after_the_fix(kafka_bootstrap, pg_dsn, topic_prefix, tmp_path, batch):
     in_topic, out_topic, dlq = f"{topic_prefix}echo.in", f"{topic_prefix}echo.out", f"{topic_prefix}helpdesk.deadletter"
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
     await admin.start()
@@ -55,6 +56,7 @@ async def test_dead_letters_are_redriven_once_after_the_fix(kafka_bootstrap, pg_
         HELPDESK_PG_DSN=pg_dsn,
         HELPDESK_KAFKA_BOOTSTRAP=kafka_bootstrap,
         HELPDESK_TOPIC_PREFIX=topic_prefix,
+        ECHO_BATCH="1" if batch else "0",
         COLUMNS="240",
     )
     log = tmp_path / "echo.log"

@@ -34,7 +34,8 @@ def start_echo(env: dict[str, str], schema: str, in_topic: str, out_topic: str, 
         )
 
 
-async def test_kill_9_mid_stream_applies_each_input_once(kafka_bootstrap, pg_dsn, topic_prefix, tmp_path):
+@pytest.mark.parametrize("batch", [False, True], ids=["per-record", "batch-handler"])
+async def test_kill_9_mid_stream_applies_each_input_once(kafka_bootstrap, pg_dsn, topic_prefix, tmp_path, batch):
     in_topic, out_topic = f"{topic_prefix}echo.in", f"{topic_prefix}echo.out"
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
     await admin.start()
@@ -50,6 +51,7 @@ async def test_kill_9_mid_stream_applies_each_input_once(kafka_bootstrap, pg_dsn
         HELPDESK_PG_DSN=pg_dsn,
         HELPDESK_KAFKA_BOOTSTRAP=kafka_bootstrap,
         HELPDESK_TOPIC_PREFIX=topic_prefix,
+        ECHO_BATCH="1" if batch else "0",
         HELPDESK_CONSUMER_BATCH="200",
     )
     log = tmp_path / "echo.log"
