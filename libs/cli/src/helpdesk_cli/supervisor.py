@@ -113,7 +113,8 @@ def _announce(seconds: float) -> None:
     print(
         f"""
 helpdesk is up ({seconds:.0f}s). What runs where:
-  projections (query API, dashboard) http://localhost:8080   docs: http://localhost:8080/docs
+  dashboard                          http://localhost:8080/      (sign in with dev-analyst-key)
+  projections (query API)            http://localhost:8080/v1   docs: http://localhost:8080/docs
   intake (inbound, agent commands)   http://localhost:8081   docs: http://localhost:8081/docs
   routing (agent directory)          http://localhost:8082
   sla                                http://localhost:8083
@@ -127,7 +128,7 @@ Open a ticket:
          "sender":{{"email":"ana@example.com","name":"Ana"}},"subject":"La impresora no imprime",
          "body":"Desde esta mañana la impresora de la planta 2 no imprime."}}'
   curl -s http://localhost:8081/v1/inbound/curl-1 -H 'Authorization: Bearer dev-adapter-key'
-  curl -s http://localhost:8080/v1/tickets/HD-2026-000001 -H 'Authorization: Bearer dev-analyst-key'
+  curl -s http://localhost:8080/v1/tickets/<folio from the answer above> -H 'Authorization: Bearer dev-analyst-key'
 
 Ctrl-C (or `make stop` from another terminal) stops everything.
 """,

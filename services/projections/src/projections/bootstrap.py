@@ -7,6 +7,7 @@ from helpdesk_runtime.service import Context, Service
 
 from .adapters.schema import ddl
 from .config import ProjectionsSettings
+from .dashboard import dashboard_router
 from .entrypoints.consumers import directory_consumer, tickets_consumer
 from .entrypoints.http_boards import boards_router
 from .entrypoints.http_stream import stream_router
@@ -23,6 +24,6 @@ def bootstrap(settings: ProjectionsSettings, schema: str = "projections") -> Ser
             tickets_consumer(topic=settings.topic(TICKETS)),
             directory_consumer(topic=settings.topic(DIRECTORY)),
         ],
-        routers=[tickets_router(ctx), boards_router(ctx), stream_router(ctx)],
+        routers=[tickets_router(ctx), boards_router(ctx), stream_router(ctx), dashboard_router(ctx)],
         description="Projections: read models, the query API, the knowledge base and live changes.",
     )
