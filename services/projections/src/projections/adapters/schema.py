@@ -10,6 +10,8 @@ re-read every topic from the beginning (the log is the source of truth).
 
 from __future__ import annotations
 
+import re
+
 from ..domain.rows import TICKET_COLUMNS
 from .analytics import analytics_ddl
 from .boards import BOARD_VIEWS_DDL
@@ -37,6 +39,11 @@ def _column_type(name: str) -> str:
     if name in _TYPES:
         return _TYPES[name]
     return "timestamptz" if name.endswith("_at") else "text"
+
+
+def column_sql_type(name: str) -> str:
+    """The bare type of a ``tickets`` column (``int``, ``text[]``, ``timestamptz``…), for casts."""
+    return re.split(r" (?:NOT|PRIMARY|DEFAULT)\b", _column_type(name))[0]
 
 
 _TICKETS = ",\n    ".join(f"{c} {_column_type(c)}" for c in TICKET_COLUMNS)

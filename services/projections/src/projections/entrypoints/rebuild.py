@@ -33,6 +33,8 @@ from ..domain.progress import render
 from .consumers import directory_consumer, tickets_consumer
 
 NEXT = "projections_next"
+REBUILD_BATCH = 5000
+"""Records per poll while replaying (at least): a replay only catches up, so bigger set-based writes."""
 
 
 async def topic_bounds(settings: ProjectionsSettings) -> tuple[sql.Offsets, sql.Offsets]:
@@ -83,7 +85,7 @@ async def rebuild(
                 clock=clock_from(settings.clock_file),
                 topic_prefix=settings.topic_prefix,
                 group_prefix=group,
-                batch=settings.consumer_batch,
+                batch=max(settings.consumer_batch, REBUILD_BATCH),
                 attempts=settings.handler_attempts,
                 kafka_options=settings.kafka_options(),
             )
