@@ -17,7 +17,7 @@ from typing import Any
 import asyncpg
 from aiokafka import AIOKafkaProducer
 
-from .db import _init_connection
+from .db import _init_connection, connect_options
 from .metrics import OUTBOX_BACKLOG, PRODUCED
 from .uow import outbox_channel
 
@@ -63,6 +63,7 @@ class OutboxRelay:
     async def _run_once(self) -> None:
         conn: asyncpg.Connection = await asyncpg.connect(
             self.dsn,
+            **connect_options(self.dsn),
             server_settings={"search_path": f"{self.schema},public", "application_name": f"{self.schema}-relay"},
         )
         await _init_connection(conn)
