@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS timers (
     attempts  int NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS timers_due ON timers (due_at);
+CREATE INDEX IF NOT EXISTS timers_entity ON timers (entity_id);
 """
 
 
@@ -91,7 +92,7 @@ async def create_pool(dsn: str, schema: str, *, max_size: int = 8, min_size: int
     return pool
 
 
-RUNTIME_OBJECTS = ("consumer_offsets", "processed", "outbox", "timers", "timers_due")
+RUNTIME_OBJECTS = ("consumer_offsets", "processed", "outbox", "timers", "timers_due", "timers_entity")
 
 
 async def migrate(pool: asyncpg.Pool, schema: str, service_ddl: str = "") -> None:

@@ -60,13 +60,14 @@ async def sync_timers(tx: Tx, ticket_id: str, plans: list[TimerPlan]) -> None:
     for, which would deadlock (the scheduler locks timers first, then the ticket): its firing re-syncs the
     ticket's timers from the state this transaction commits, and a stale firing records nothing.
     """
-    like = timer_prefix(ticket_id).replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
+    # By entity id (indexed): a LIKE on the key cannot use the primary key and scanned every timer.
+    prefix = timer_prefix(ticket_id)
     free = await tx.conn.fetch(
-        "SELECT timer_key, due_at FROM timers WHERE timer_key LIKE $1 FOR UPDATE SKIP LOCKED", like
+        "SELECT timer_key, due_at FROM timers WHERE entity_id = $1 FOR UPDATE SKIP LOCKED", ticket_id
     )
-    armed = {r["timer_key"]: r["due_at"] for r in free}
-    busy = {r["timer_key"] for r in await tx.conn.fetch("SELECT timer_key FROM timers WHERE timer_key LIKE $1", like)}
-    busy -= armed.keys()
+    armed = {r["timer_key"]: r["due_at"] for r in free if r["timer_key"].startswith(prefix)}
+    every = await tx.conn.fetch("SELECT timer_key FROM timers WHERE entity_id = $1", ticket_id)
+    busy = {r["timer_key"] for r in every if r["timer_key"].startswith(prefix)} - armed.keys()
     wanted = {timer_prefix(ticket_id) + p.key: p for p in plans}
     for key in armed.keys() - wanted.keys():
         await tx.cancel_timer(key)
