@@ -500,3 +500,15 @@ def test_status_never_moves_sla_clocks_by_itself():
 
 def test_is_open():
     assert [s for s in he.TICKET_STATUSES if he.is_open(s)] == ["new", "open", "pending"]
+
+
+def test_resolving_stops_response_targets_still_open_and_a_new_cycle_restarts_them():
+    planned = [
+        opened(at=MON_0900),
+        policy(due("first_response", at_min(60)), due("resolution", at_min(600)), at=MON_0900),
+    ]
+    state = given(*planned, status("resolved", at=at_min(5), resolution="reinstalled"))
+    assert state.sla["first_response"].state == "stopped"  # no reply owed any more: neither met nor breached
+    assert state.sla["resolution"].state == "running"  # the sla service's SlaTargetMet meets it
+    state = he.evolve(state, resumed(due("first_response", at_min(120)), at=at_min(10)))
+    assert state.sla["first_response"].state == "running"

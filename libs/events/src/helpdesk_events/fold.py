@@ -51,11 +51,15 @@ Escalation
   * ``raise_priority_to`` applies only if more urgent than the current priority.
   * ``EscalationNoticeRequested`` is recorded (``updated_at``) and changes nothing.
 
-SLA (the fold never infers SLA facts from the status; only the sla service's events move clocks)
+SLA (only the sla service's events move clocks, with one exception)
+  * Resolving or closing stops the response targets (first/next response) still running, warning or
+    paused: ``stopped``, neither met nor breached. The sla service stops their timers without an event of
+    its own, and a read model must not show them ticking forever. A later cycle (``SlaClockResumed``)
+    starts them again, as after ``met``.
   * ``SlaPolicyApplied`` records the policy and (re)plans each listed target as running (paused while the
     clock is paused); a target already met or breached keeps its outcome.
   * ``SlaClockPaused`` pauses running/warning clocks (ignored if already paused). ``SlaClockResumed``
-    unpauses them and re-plans each listed target: a met target starts a new cycle (how ``next_response``
+    unpauses them and re-plans each listed target: a met or stopped target starts a new cycle (how ``next_response``
     restarts), a breached one stays breached with the new due time, others take the new due time.
   * ``SlaWarning`` applies to running/warning clocks (the highest threshold is kept).
   * ``SlaBreached`` is ignored after the target was met or already breached, and also when the ticket's own
@@ -226,6 +230,17 @@ def _status_changed(s: TicketState, e: TicketStatusChanged) -> TicketState | Non
     if not can_transition(s.status, to):
         return None
     changes: dict[str, Any] = {"status": to}
+    if to in _DONE:
+        # Resolving or closing ends the response targets still open: the SLA service stops their timers
+        # without an event of its own, so the fold records it here (the resolution target is met by its
+        # own SlaTargetMet).
+        stopped = {
+            n: c.model_copy(update={"state": "stopped"})
+            for n, c in s.sla.items()
+            if n in ("first_response", "next_response") and c.state in ("running", "warning", "paused")
+        }
+        if stopped:
+            changes["sla"] = {**s.sla, **stopped}
     if to == "resolved":
         changes.update(resolved_at=e.occurred_at, resolution=e.data.resolution)
     elif to == "closed":

@@ -72,7 +72,7 @@ def _resumed(s: TicketState, e: SlaClockResumed) -> TicketState:
 
 
 def _replanned(old: SlaClock | None, target: SlaTargetDue) -> SlaClock:
-    if old is None or old.state == "met":
+    if old is None or old.state in ("met", "stopped"):
         return SlaClock(name=target.name, due_at=target.due_at)
     return _with(old, due_at=target.due_at)
 

@@ -28,7 +28,9 @@ def can_transition(from_status: Status, to_status: Status) -> bool:
     return to_status in _TRANSITIONS[from_status]
 
 
-ClockState = Literal["running", "paused", "warning", "breached", "met"]
+ClockState = Literal["running", "paused", "warning", "breached", "met", "stopped"]
+"""``stopped``: the ticket was resolved or closed while this response target was still open (no reply
+was owed any more); it counts as neither met nor breached."""
 
 
 class SlaClock(BaseModel):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from typing import Any
 
+import asyncpg
 import uvicorn
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
@@ -13,6 +16,18 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 ReadinessCheck = Callable[[], Awaitable[dict[str, bool]]]
+log = logging.getLogger("helpdesk.http")
+
+# PostgreSQL is down or restarting: answer 503 with Retry-After instead of a 500 and a traceback.
+DatabaseUnavailable: tuple[type[Exception], ...] = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.InterfaceError,
+    asyncpg.AdminShutdownError,
+    asyncpg.TooManyConnectionsError,
+)
 
 
 class BodyLimit:
@@ -79,6 +94,15 @@ def build_http_app(
         """Prometheus metrics."""
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    async def database_unavailable(request: Request, exc: Exception) -> Response:
+        # Nothing was decided or lost: the caller retries (idempotently, by request_id / message_id).
+        log.warning("database unavailable", extra={"path": request.url.path, "error": repr(exc)[:300]})
+        return JSONResponse(
+            {"detail": "the database is unavailable; retry shortly"}, status_code=503, headers={"Retry-After": "2"}
+        )
+
+    for exc_type in DatabaseUnavailable:
+        app.add_exception_handler(exc_type, database_unavailable)
     app.add_middleware(BodyLimit, limit=max_body_bytes)
     return app
 

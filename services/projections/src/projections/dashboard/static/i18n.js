@@ -46,7 +46,7 @@ window.HD_STRINGS = {
     channel: "Channel", category: "Category", customer: "Customer", escalation_level: "Escalation level",
     created_at: "Created", first_response_at: "First response", resolved_at: "Resolved", closed_at: "Closed",
     reopen_count: "Reopens", sla_policy: "SLA policy", language: "Language", version: "Version",
-    not_found: "No such ticket.", running: "running", paused: "paused", warning: "warning", met: "met",
+    not_found: "No such ticket.", running: "running", paused: "paused", warning: "warning", met: "met", stopped: "stopped",
     by: "by", candidates: "Candidates",
   },
   es: {
@@ -97,6 +97,6 @@ window.HD_STRINGS = {
     created_at: "Creado", first_response_at: "Primera respuesta", resolved_at: "Resuelto", closed_at: "Cerrado",
     reopen_count: "Reaperturas", sla_policy: "Política de SLA", language: "Idioma", version: "Versión",
     not_found: "No existe ese ticket.", running: "en curso", paused: "en pausa", warning: "aviso",
-    met: "cumplido", by: "por", candidates: "Candidatos",
+    met: "cumplido", stopped: "detenido", by: "por", candidates: "Candidatos",
   },
 };
