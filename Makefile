@@ -27,7 +27,13 @@ $(UV):
 $(KUSTOMIZE):
 	GOBIN=$(CURDIR)/.cache/bin go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
 
-setup: .venv/.synced $(KUSTOMIZE) ## install Python packages (uv, one lock file), the Kafka jars, kustomize
+# The operators' schemas (Strimzi, CloudNativePG, KEDA, prometheus-operator) that tests/deploy validates against.
+K8S_SCHEMAS := deploy/k8s/schemas
+$(K8S_SCHEMAS)/node_modules/.installed: $(K8S_SCHEMAS)/package.json $(K8S_SCHEMAS)/package-lock.json
+	npm ci --prefix $(K8S_SCHEMAS) --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup: .venv/.synced $(KUSTOMIZE) $(K8S_SCHEMAS)/node_modules/.installed ## install Python packages (uv, one lock file), the Kafka jars, kustomize, the CRD schemas
 	@deploy/local/kafka.sh install
 
 infra: setup ## start PostgreSQL and Kafka (localhost:5432, localhost:9092) and create the topics
