@@ -7,11 +7,14 @@ a small matrix (HR: unassigned > 3 minutes; everything else: breach -> next tier
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
 import os
 import shutil
+import signal
+import subprocess
 import threading
 import time
 import uuid
@@ -28,7 +31,7 @@ import yaml
 from helpdesk_events import TicketEscalated, decode_ticket_event
 from helpdesk_runtime.topics_admin import ensure_topics
 from helpdesk_testing import eventually, read_topic
-from helpdesk_testing.stack import FAST_SLA, PORTS, Stack
+from helpdesk_testing.stack import BIN, FAST_SLA, PORTS, Stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -379,3 +382,119 @@ async def test_a_notice_the_webhook_keeps_refusing_is_dead_lettered(esc_stack: S
         [letter] = await eventually(dead_lettered, timeout=60, what="the undeliverable notice dead-lettered")
         assert "HTTP 500" in letter["error"]
         assert len(webhook.notices(ticket["folio"])) >= 2  # retried before giving up
+
+
+async def _escalation_tables(dsn: str) -> tuple[dict[str, tuple[Any, ...]], dict[str, tuple[Any, ...]]]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        tickets = {
+            r["ticket_id"]: (r["tenant"], r["folio"], r["correlation"], _as_dict(r["body"]), _as_dict(r["armed"]))
+            for r in await conn.fetch("SELECT * FROM escalation.tickets")
+        }
+        timers = {
+            r["timer_key"]: (r["due_at"], r["kind"], r["entity_id"], _as_dict(r["payload"]))
+            for r in await conn.fetch("SELECT timer_key, due_at, kind, entity_id, payload FROM escalation.timers")
+        }
+        return tickets, timers
+    finally:
+        await conn.close()
+
+
+def _as_dict(value: object) -> dict[str, Any]:
+    return json.loads(value) if isinstance(value, str) else dict(value)  # type: ignore[call-overload]
+
+
+def _replay(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "helpdesk"), "replay", "escalation", *args],
+        env=stack.env(),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+async def test_replay_rebuilds_the_same_cases_and_stall_timers_from_the_log_and_the_service_goes_on(
+    esc_stack: Stack, webhook: Webhook
+):
+    """`helpdesk replay escalation` on the history of this module (stall timers fired, one after a kill -9,
+    reopens, a breach and manual requests climbing the tiers): every decision is re-derived once, the
+    replayed schema equals the live one, a tampered live row is reported; after --switch the service carries
+    on from the replayed state: a pending stall timer fires exactly once, no notice is delivered twice, and a
+    retried manual request still gets its first answer."""
+    stack = esc_stack
+    async with httpx.AsyncClient(timeout=10) as client:
+        ticket = await open_ticket(client, stack, "Nómina", "¿Cuándo se paga la extra de verano?")
+        await eventually(lambda: pending(client, stack, ticket["folio"], "unassigned_too_long"), timeout=30,
+                         what="unassigned timer armed")  # fmt: skip
+
+        async def drained() -> bool:
+            conn = await asyncpg.connect(stack.dsn)
+            try:
+                return await conn.fetchval("SELECT count(*) FROM escalation.outbox") == 0
+            finally:
+                await conn.close()
+
+        assert await eventually(drained, timeout=20, what="escalation outbox drained")
+        stack.kill("escalation", signal.SIGTERM)
+        tickets, timers = await _escalation_tables(stack.dsn)
+        fired = {key for row in tickets.values() for key in row[3]["fired"]}
+        assert {"unassigned_too_long:1", "reopened:1", "sla_breach:first_response:2", "manual:3", "manual:2"} <= fired
+        assert f"esc:{ticket['ticket_id']}:unassigned_too_long:1" in timers
+        records = await read_topic(stack.bootstrap, f"{stack.prefix}helpdesk.tickets")
+        own = [e for e in (decode_ticket_event(r.value) for r in records) if e.producer == "escalation"]
+        triggers = {e.data.trigger for e in own if isinstance(e, TicketEscalated)}
+        assert {"unassigned_too_long", "reopened", "sla_breach", "manual"} <= triggers, triggers
+        conn = await asyncpg.connect(stack.dsn)
+        try:
+            answers = await conn.fetch("SELECT tenant, request_id, response FROM escalation.manual_requests")
+            assert len(answers) == 1
+            # Tampered: one case's level. The replay reports it and exits 3.
+            body = json.dumps({**tickets[ticket["ticket_id"]][3], "level": 7})
+            await conn.execute("UPDATE escalation.tickets SET body = $2::jsonb WHERE ticket_id = $1",
+                               ticket["ticket_id"], body)  # fmt: skip
+            tampered = _replay(stack)
+            assert tampered.returncode == 3, tampered.stderr
+            assert "tickets: DIFFERENT: " in tampered.stderr
+            assert f"different: {ticket['ticket_id']} (body.level: 7 -> 0)" in tampered.stderr, tampered.stderr
+            assert "timers: same" in tampered.stderr
+            body = json.dumps(tickets[ticket["ticket_id"]][3])
+            await conn.execute("UPDATE escalation.tickets SET body = $2::jsonb WHERE ticket_id = $1",
+                               ticket["ticket_id"], body)  # fmt: skip
+        finally:
+            await conn.close()
+
+        switched = _replay(stack, "--switch", "--drop-old")
+        assert switched.returncode == 0, switched.stderr
+        assert f"tickets: same: {len(tickets)} equal, 0 different" in switched.stderr
+        assert f"timers: same: {len(timers)} equal, 0 different" in switched.stderr
+        # Every decision the log holds was taken again, once (TicketEscalated and notices alike).
+        assert f"; {len(own)} decisions re-derived" in switched.stderr, switched.stderr
+        assert "no armed timer" not in switched.stderr and "not decided by the replay" not in switched.stderr
+        assert "switched: escalation is the replayed schema" in switched.stderr
+        assert await _escalation_tables(stack.dsn) == (tickets, timers)
+
+        delivered = [json.loads(b)["event_id"] for _, b in webhook.received]
+        stack.start("escalation")
+        await stack.ready("escalation")
+        Clock.advance(stack, 4)  # the pending unassigned timer comes due
+
+        async def fired_once() -> list[TicketEscalated]:
+            return await escalations_in_log(stack, ticket["ticket_id"])
+
+        [esc] = await eventually(fired_once, timeout=30, what="the stall escalation after the switch")
+        assert (esc.data.trigger, esc.data.level) == ("unassigned_too_long", 1)
+        await eventually(lambda: webhook.notices(ticket["folio"]), timeout=30, what="its notice delivered")
+        [(tenant, request_id, response)] = [(r["tenant"], r["request_id"], _as_dict(r["response"])) for r in answers]
+        retried = await client.post(
+            f"{stack.url('escalation')}/v1/tickets/{response['folio']}/escalations?tenant={tenant}",
+            json={"reason": "otra vez", "request_id": request_id}, headers=AGENT,
+        )  # fmt: skip
+        assert retried.status_code == 201 and retried.json() == response
+        await asyncio.sleep(3)  # time for a wrongly rewound notices consumer to deliver old notices again
+        again = [json.loads(b)["event_id"] for _, b in webhook.received[len(delivered) :]]
+        assert not set(again) & set(delivered), "notices delivered before the switch were delivered again"
+        assert len(await escalations_in_log(stack, ticket["ticket_id"])) == 1
+        state = await escalation_state(client, stack, ticket["folio"])
+        assert state is not None and state["fired"] == ["unassigned_too_long:1"] and state["pending_timers"] == []

@@ -3,16 +3,20 @@ instants (driven by the injected clock), met targets, re-targeting, and a timer 
 
 from __future__ import annotations
 
+import json
 import signal
+import subprocess
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
 import pytest
 from helpdesk_events import TicketEvent, decode_ticket_event
 from helpdesk_testing import eventually, read_topic
+from helpdesk_testing.stack import BIN
 from sla.domain.calendar import BusinessCalendar
 from sla.domain.calendar_config import load_calendars
 
@@ -365,3 +369,81 @@ async def test_a_new_policy_version_applies_to_new_tickets_while_open_ones_keep_
         "next_response": 10,
         "resolution": 60,
     }
+
+
+async def _sla_state(dsn: str) -> tuple[dict[str, object], dict[str, tuple[object, ...]]]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        tickets = {r["ticket_id"]: r["state"] for r in await conn.fetch("SELECT ticket_id, state FROM sla.sla_tickets")}
+        timers = {
+            r["timer_key"]: (r["due_at"], r["kind"], r["entity_id"], r["payload"])
+            for r in await conn.fetch("SELECT timer_key, due_at, kind, entity_id, payload FROM sla.timers")
+        }
+        return tickets, timers
+    finally:
+        await conn.close()
+
+
+def _as_dict(state: object) -> dict[str, Any]:
+    return json.loads(state) if isinstance(state, str) else dict(state)  # type: ignore[call-overload]
+
+
+def _replay(stack, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "helpdesk"), "replay", "sla", *args],
+        env=stack.env(),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+
+async def test_replay_rebuilds_the_same_clocks_and_timers_from_the_log_and_the_service_goes_on(sla, clock):
+    """`helpdesk replay sla` on the history of this module (warnings, breaches, pauses, met targets, two
+    policy versions): the replayed schema equals the live one; a tampered live row is reported; after
+    --switch the service carries on from the replayed state, firing a pending breach exactly once."""
+    ticket = await open_api_ticket(sla, "P2")
+    wait = waiter(sla, ticket)
+    [applied] = await wait("SlaPolicyApplied")
+    first_due = next(t.due_at for t in applied.data.targets if t.name == "first_response")
+
+    async def drained() -> bool:
+        conn = await asyncpg.connect(sla.dsn)
+        try:
+            return await conn.fetchval("SELECT count(*) FROM sla.outbox") == 0
+        finally:
+            await conn.close()
+
+    assert await eventually(drained, timeout=20, what="sla outbox drained")
+    sla.kill("sla", signal.SIGTERM)
+    tickets, timers = await _sla_state(sla.dsn)
+    phases = {c["phase"] for s in tickets.values() for c in _as_dict(s).get("targets", {}).values()}
+    warned = any(c["warned"] for s in tickets.values() for c in _as_dict(s).get("targets", {}).values())
+    assert len(tickets) >= 10 and timers, "the module's history should have left clocks and armed timers"
+    assert {"breached", "met"} <= phases and warned, f"a history with breaches, met targets and warnings: {phases}"
+
+    key = f"sla:{ticket}:first_response:breach"
+    conn = await asyncpg.connect(sla.dsn)
+    try:
+        await conn.execute("UPDATE sla.timers SET due_at = due_at + interval '1 hour' WHERE timer_key = $1", key)
+        tampered = _replay(sla)
+        assert tampered.returncode == 3, tampered.stderr
+        assert "timers: DIFFERENT: " in tampered.stderr and f"different: {key}" in tampered.stderr
+        assert "sla_tickets: same" in tampered.stderr
+        await conn.execute("UPDATE sla.timers SET due_at = due_at - interval '1 hour' WHERE timer_key = $1", key)
+    finally:
+        await conn.close()
+
+    switched = _replay(sla, "--switch", "--drop-old")
+    assert switched.returncode == 0, switched.stderr
+    assert f"sla_tickets: same: {len(tickets)} equal, 0 different" in switched.stderr
+    assert f"timers: same: {len(timers)} equal, 0 different" in switched.stderr
+    assert "switched: sla is the replayed schema" in switched.stderr
+    assert await _sla_state(sla.dsn) == (tickets, timers)
+
+    sla.start("sla")
+    await sla.ready("sla")
+    clock.move_to(first_due + timedelta(seconds=2))
+    [breach] = await wait("SlaBreached", target="first_response", timeout=30)
+    assert breach.data.due_at == first_due

@@ -50,3 +50,29 @@ def test_subcommands_come_from_the_services():
     assert result.stdout.strip() == "2026-11-23T09:30:00+00:00"
     unknown = run("frobnicate")
     assert unknown.returncode == 2 and "no helpdesk-frobnicate" in unknown.stderr
+
+
+def test_replay_of_a_service_that_cannot_be_replayed_says_so_without_touching_anything():
+    env_run = subprocess.run(
+        [HELPDESK, "replay", "intake"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            "PATH": str(Path(sys.executable).parent),
+            "HOME": str(ROOT),
+            "HELPDESK_ENV": "development",
+            "HELPDESK_CONFIG_DIR": str(ROOT / "deploy/config/sample"),
+            # Nothing listens here: the command must decide before connecting to anything.
+            "HELPDESK_PG_DSN": "postgresql://nobody:x@127.0.0.1:1/none",
+            "HELPDESK_KAFKA_BOOTSTRAP": "127.0.0.1:1",
+        },
+    )
+    assert env_run.returncode == 2, env_run.stdout + env_run.stderr
+    assert "intake cannot be replayed" in env_run.stderr
+
+
+def test_replay_names_the_services_it_knows():
+    result = run("replay", "ticketing")
+    assert result.returncode == 2
+    assert "unknown service 'ticketing'" in result.stdout

@@ -1,6 +1,7 @@
 """``helpdesk``: the operator command.
 
-Built-in: ``status``, ``topics create|describe``, ``config validate``, ``dlq list|show|redrive``, ``run``.
+Built-in: ``status``, ``topics create|describe``, ``config validate``, ``dlq list|show|redrive``, ``replay``,
+``run``.
 Anything else is dispatched git-style to ``helpdesk-<name>`` (each service contributes its own: e.g.
 ``helpdesk sla due …`` runs ``helpdesk-sla due …``), so services never import each other.
 """
@@ -25,7 +26,10 @@ from . import dlq as dlq_mod
 from . import status as status_cmd
 from . import topics as topics_cmd
 
-BUILTIN = {"status", "topics", "config", "dlq", "run", "--help", "-h", "--install-completion", "--show-completion"}
+BUILTIN = {
+    *("status", "topics", "config", "dlq", "run", "replay"),
+    *("--help", "-h", "--install-completion", "--show-completion"),
+}
 SERVICES = ["intake", "routing", "sla", "escalation", "projections"]
 
 app = typer.Typer(help=__doc__.split("\n\n")[0] if __doc__ else None, no_args_is_help=True, add_completion=False)
@@ -149,6 +153,23 @@ def dlq_redrive(
     ]
     sent = asyncio.run(dlq_mod.redrive(settings, chosen))
     console.print(f"redriven {sent} dead letter(s)")
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def replay(
+    ctx: typer.Context,
+    service: Annotated[str, typer.Argument(help="intake, routing, sla, escalation or projections")],
+) -> None:
+    """Rebuild SERVICE's state from the Kafka log into a new schema, compare it with the live one, and
+    with --switch make it live (projections: the same as `helpdesk projections rebuild`)."""
+    if service not in SERVICES:
+        console.print(f"[red]unknown service {service!r}[/red]: one of {', '.join(SERVICES)}")
+        raise typer.Exit(2)
+    plugin = _plugin(service)
+    if plugin is None:
+        console.print(f"[red]helpdesk-{service} is not installed[/red]")
+        raise typer.Exit(2)
+    raise typer.Exit(subprocess.call([plugin, "replay", *ctx.args]))  # noqa: S603 - our own console script
 
 
 @app.command()

@@ -22,6 +22,7 @@ from .db import create_pool, migrate
 from .http import Server, build_http_app
 from .logs import configure_logging
 from .relay import OutboxRelay
+from .replay import ReplaySpec
 from .settings import ServiceSettings
 from .timers import TimerHandler, TimerScheduler
 
@@ -68,6 +69,8 @@ class Service:
     description: str = ""
     run_relay: bool = True
     workers: list[Callable[[Context], Worker]] = field(default_factory=list)
+    replay: ReplaySpec | None = None
+    """How ``helpdesk replay`` rebuilds this service's state from the log (None: it cannot)."""
 
 
 async def _connect(ctx: Context, max_size: int) -> asyncpg.Pool:

@@ -10,6 +10,7 @@ from .adapters.store import DDL
 from .config import EscalationSettings, load_config
 from .entrypoints.http import escalation_router
 from .entrypoints.notices_consumer import notices_consumer
+from .entrypoints.replay import replay_spec
 from .entrypoints.tickets_consumer import tickets_consumer
 from .entrypoints.timers import timer_handler
 
@@ -30,12 +31,14 @@ def bootstrap(settings: EscalationSettings) -> Service:
     ctx = Context(settings, "escalation")
     matrix, directory = load_config(settings.config_dir)
     topic = settings.topic(TICKETS)
+    fire = timer_handler(matrix, directory)
     return Service(
         name="escalation",
         context=ctx,
         ddl=DDL,
         consumers=[tickets_consumer(matrix, directory, topic=topic), notices_consumer(notifier(settings), topic=topic)],
-        timer_handler=timer_handler(matrix, directory),
+        timer_handler=fire,
         routers=[escalation_router(ctx, matrix, directory)],
+        replay=replay_spec(matrix, directory, fire, topic=topic, live=ctx.schema),
         description="Escalation: the escalation matrix on SLA facts, stall timers, reopens, VIPs and agents' requests.",
     )

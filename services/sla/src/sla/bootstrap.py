@@ -8,6 +8,7 @@ from helpdesk_runtime.service import Context, Service
 from .adapters.store import DDL, remember_policy_set
 from .config import SlaSettings, load_calendar_set, load_policies
 from .entrypoints.process import Configuration
+from .entrypoints.replay import replay_spec
 from .entrypoints.tickets_consumer import tickets_consumer
 from .entrypoints.timers import timer_handler
 
@@ -27,12 +28,14 @@ def bootstrap(settings: SlaSettings) -> Service:
     async def remember(context: Context) -> None:
         await remember_policy_set(context.pool, policies)
 
+    fire = timer_handler(config)
     return Service(
         name="sla",
         context=ctx,
         ddl=DDL,
         consumers=[tickets_consumer(config, topic=settings.topic(TICKETS))],
-        timer_handler=timer_handler(config),
+        timer_handler=fire,
         on_start=[remember],
+        replay=replay_spec(config, fire, topic=settings.topic(TICKETS)),
         description="SLA: policies, business-time clocks, warnings and breaches.",
     )

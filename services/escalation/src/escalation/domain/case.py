@@ -6,7 +6,7 @@ from datetime import datetime
 from uuid import UUID
 
 from helpdesk_events import CustomerMessageReceived, TicketEvent, TicketOpened, TicketState, applies, evolve
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, field_serializer
 
 
 class Case(BaseModel):
@@ -26,6 +26,11 @@ class Case(BaseModel):
     """The event that left the ticket without an agent."""
     last_customer_message: UUID | None = None
     """The event of the customer's latest message (the opening one included)."""
+
+    @field_serializer("fired")
+    def _fired_sorted(self, fired: frozenset[str]) -> list[str]:
+        """Sorted: a set's order follows the process's string hashing, and the stored body is compared."""
+        return sorted(fired)
 
     @property
     def is_open(self) -> bool:
