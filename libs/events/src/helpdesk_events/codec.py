@@ -29,6 +29,8 @@ from helpdesk_events.upcasters import upcast
 _T = TypeVar("_T")
 _MAX_ERRORS = 5
 _MAX_INPUT_REPR = 60
+_PRIVATE = frozenset({"body", "body_html", "subject", "raw_rfc822", "description", "resolution", "comment", "text"})
+"""Fields holding what customers and agents wrote: a decoding error names their kind, never their content."""
 
 _ANY: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
 _TICKET: TypeAdapter[TicketEvent] = TypeAdapter(TicketEvent)
@@ -132,7 +134,9 @@ def _invalid(what: str, exc: ValidationError, *, strip_tag: bool) -> NoReturn:
         path = _path(loc)
         message = error["msg"]
         if error["type"] != "missing":
-            message += f" (got {_short(error['input'])})"
+            # What people wrote stays out of the reason (it is logged): only its JSON kind is shown.
+            shown = _json_kind(error["input"]) if _PRIVATE & {str(p) for p in loc} else _short(error["input"])
+            message += f" (got {shown})"
         parts.append(f"{path}: {message}" if path else message)
     more = len(errors) - _MAX_ERRORS
     suffix = f"; and {more} more error{'s' if more > 1 else ''}" if more > 0 else ""

@@ -21,6 +21,7 @@ from .consumer import Consumer, ConsumerSpec
 from .db import create_pool, migrate
 from .http import Server, build_http_app
 from .logs import configure_logging
+from .ratelimit import RateLimiter
 from .relay import OutboxRelay
 from .replay import ReplaySpec
 from .settings import ServiceSettings
@@ -36,7 +37,7 @@ class Context:
         self.settings = settings
         self.schema = schema
         self.clock = clock or clock_from(settings.clock_file)
-        self.auth = ApiKeys(settings.api_keys)
+        self.auth = ApiKeys(settings.api_keys, RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst))
         self._pool: asyncpg.Pool | None = None
 
     @property

@@ -43,6 +43,10 @@ class ServiceSettings(BaseSettings):
     consumer_batch: int = 500
     handler_attempts: int = 3
     max_body_bytes: int = 25 * 1024 * 1024
+    # Per API key and per replica (a token bucket in the process): sustained requests a second and the burst
+    # above it; over it, 429 with Retry-After. 0 turns the limit off. Health and metrics are never limited.
+    rate_limit_per_second: float = Field(default=500.0, ge=0)
+    rate_limit_burst: int = Field(default=1000, ge=1)
     # Kafka security, as Strimzi issues it: SASL_SSL with SCRAM-SHA-512 and the cluster CA.
     kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
     kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = "SCRAM-SHA-512"

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import JSONResponse
 from helpdesk_events import AgentReplied, TicketEvent, TicketState
 from helpdesk_runtime.auth import Principal
+from helpdesk_runtime.http import problems
 from helpdesk_runtime.service import Context
 from helpdesk_runtime.uow import Tx, unit_of_work
+from pydantic import BaseModel
 
 from ..adapters import store
 from ..domain.changes import Merge, OpenTicket, Rate, SetCategory, SetPriority, decide_change, decide_merge, decide_open
@@ -24,6 +26,21 @@ from ..domain.classify import IntakeRules
 from ..domain.commands import Command, Note, Rejected, Reply, SetStatus, decide_command
 
 Decider = Callable[[Tx, TicketState | None], Awaitable[list[TicketEvent]]]
+Tenant = Annotated[str, Query(min_length=1, max_length=200, description="the tenant (every event carries one)")]
+
+
+class CommandResult(BaseModel):
+    """What every command answers (201), and answers again for a repeated ``request_id``."""
+
+    ticket_id: str
+    folio: str
+    version: int
+    status: str
+    event_ids: list[str]
+
+
+ON_TICKET = problems(404, 409)
+"""A command on a ticket: 404 for an unknown ticket, 409 with ``current_version`` on a version mismatch."""
 
 
 async def _resolve(conn: asyncpg.Connection, tenant: str, ref: str) -> str | None:
@@ -100,8 +117,8 @@ def commands_router(ctx: Context, rules: IntakeRules, *, folio_prefix: str = "HD
 
         return decide
 
-    @router.post("", status_code=201)
-    async def open_ticket(cmd: OpenTicket, _: Principal = agent, tenant: str = "default") -> Any:
+    @router.post("", status_code=201, response_model=CommandResult)
+    async def open_ticket(cmd: OpenTicket, _: Principal = agent, tenant: Tenant = "default") -> Any:
         """Open a ticket through the API channel (an agent on the phone, an integration)."""
         now = ctx.clock.now()
         async with unit_of_work(ctx.pool, schema=ctx.schema, now=now, topic_prefix=ctx.settings.topic_prefix) as tx:
@@ -122,38 +139,38 @@ def commands_router(ctx: Context, rules: IntakeRules, *, folio_prefix: str = "HD
             }
             return JSONResponse(await finish(tx, tenant, cmd.request_id, response), status_code=201)
 
-    @router.post("/{ticket}/replies", status_code=201)
-    async def reply(ticket: str, cmd: Reply, _: Principal = agent, tenant: str = "default") -> Any:
+    @router.post("/{ticket}/replies", status_code=201, response_model=CommandResult, responses=ON_TICKET)
+    async def reply(ticket: str, cmd: Reply, _: Principal = agent, tenant: Tenant = "default") -> Any:
         """A public reply: goes back to the customer through the ticket's channel (AgentReplied)."""
         return await execute(ticket, cmd, tenant, simple(cmd))
 
-    @router.post("/{ticket}/notes", status_code=201)
-    async def note(ticket: str, cmd: Note, _: Principal = agent, tenant: str = "default") -> Any:
+    @router.post("/{ticket}/notes", status_code=201, response_model=CommandResult, responses=ON_TICKET)
+    async def note(ticket: str, cmd: Note, _: Principal = agent, tenant: Tenant = "default") -> Any:
         """An internal note, never shown to the customer."""
         return await execute(ticket, cmd, tenant, simple(cmd))
 
-    @router.post("/{ticket}/status", status_code=201)
-    async def set_status(ticket: str, cmd: SetStatus, _: Principal = agent, tenant: str = "default") -> Any:
+    @router.post("/{ticket}/status", status_code=201, response_model=CommandResult, responses=ON_TICKET)
+    async def set_status(ticket: str, cmd: SetStatus, _: Principal = agent, tenant: Tenant = "default") -> Any:
         """pending | resolved (with a resolution) | closed | reopened."""
         return await execute(ticket, cmd, tenant, simple(cmd))
 
-    @router.post("/{ticket}/priority", status_code=201)
-    async def set_priority(ticket: str, cmd: SetPriority, _: Principal = agent, tenant: str = "default") -> Any:
+    @router.post("/{ticket}/priority", status_code=201, response_model=CommandResult, responses=ON_TICKET)
+    async def set_priority(ticket: str, cmd: SetPriority, _: Principal = agent, tenant: Tenant = "default") -> Any:
         """Override the priority (P1..P4)."""
         return await execute(ticket, cmd, tenant, change(cmd))
 
-    @router.post("/{ticket}/category", status_code=201)
-    async def set_category(ticket: str, cmd: SetCategory, _: Principal = agent, tenant: str = "default") -> Any:
+    @router.post("/{ticket}/category", status_code=201, response_model=CommandResult, responses=ON_TICKET)
+    async def set_category(ticket: str, cmd: SetCategory, _: Principal = agent, tenant: Tenant = "default") -> Any:
         """Override the category."""
         return await execute(ticket, cmd, tenant, change(cmd))
 
-    @router.post("/{ticket}/satisfaction", status_code=201)
-    async def satisfaction(ticket: str, cmd: Rate, _: Principal = adapter, tenant: str = "default") -> Any:
+    @router.post("/{ticket}/satisfaction", status_code=201, response_model=CommandResult, responses=ON_TICKET)
+    async def satisfaction(ticket: str, cmd: Rate, _: Principal = adapter, tenant: Tenant = "default") -> Any:
         """A CSAT rating 1-5 from the survey (role ``adapter``); the latest rating wins."""
         return await execute(ticket, cmd, tenant, change(cmd))
 
-    @router.post("/{ticket}/merge", status_code=201)
-    async def merge(ticket: str, cmd: Merge, _: Principal = agent, tenant: str = "default") -> Any:
+    @router.post("/{ticket}/merge", status_code=201, response_model=CommandResult, responses=ON_TICKET)
+    async def merge(ticket: str, cmd: Merge, _: Principal = agent, tenant: Tenant = "default") -> Any:
         """Merge this ticket into ``into`` (id or folio): this one is closed, the other gets a note."""
 
         async def decide(tx: Tx, state: TicketState | None) -> list[TicketEvent]:

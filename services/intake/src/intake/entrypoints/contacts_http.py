@@ -8,12 +8,23 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException
 from fastapi.responses import JSONResponse
 from helpdesk_runtime.auth import Principal
+from helpdesk_runtime.http import problems
 from helpdesk_runtime.service import Context
 from helpdesk_runtime.uow import Tx, unit_of_work
+from pydantic import BaseModel
 
 from ..adapters import store
 from ..domain.commands import Rejected
 from ..domain.contact_merge import MergeContacts, UnmergeContacts, check_merge, move_tickets
+from .commands_http import Tenant
+
+
+class ContactsResult(BaseModel):
+    """The contact, whom it is now merged into (``None`` after an unmerge), and the tickets that moved."""
+
+    contact_id: str
+    merged_into: str | None
+    tickets: list[str]
 
 
 def contacts_router(ctx: Context) -> APIRouter:
@@ -36,8 +47,8 @@ def contacts_router(ctx: Context) -> APIRouter:
             )
         return JSONResponse(response, status_code=201)
 
-    @router.post("/merge", status_code=201)
-    async def merge(cmd: MergeContacts, _: Principal = agent, tenant: str = "default") -> Any:
+    @router.post("/merge", status_code=201, response_model=ContactsResult)
+    async def merge(cmd: MergeContacts, _: Principal = agent, tenant: Tenant = "default") -> Any:
         """Merge ``contact_id`` into ``into``: its tickets and its future messages belong to ``into``."""
         now = ctx.clock.now()
         async with unit_of_work(ctx.pool, schema=ctx.schema, now=now, topic_prefix=ctx.settings.topic_prefix) as tx:
@@ -72,8 +83,8 @@ def contacts_router(ctx: Context) -> APIRouter:
             response = {"contact_id": cmd.contact_id, "merged_into": cmd.into, "tickets": moved}
             return await remember(tx, tenant, cmd.request_id, response)
 
-    @router.post("/unmerge", status_code=201)
-    async def unmerge(cmd: UnmergeContacts, _: Principal = agent, tenant: str = "default") -> Any:
+    @router.post("/unmerge", status_code=201, response_model=ContactsResult, responses=problems(404))
+    async def unmerge(cmd: UnmergeContacts, _: Principal = agent, tenant: Tenant = "default") -> Any:
         """Undo a merge: the tickets the merge moved go back to ``contact_id``, and so do its new messages."""
         now = ctx.clock.now()
         async with unit_of_work(ctx.pool, schema=ctx.schema, now=now, topic_prefix=ctx.settings.topic_prefix) as tx:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from helpdesk_events import InboundMessage, inbound_key
 from helpdesk_events.topics import INBOUND
 from helpdesk_runtime.auth import Principal
+from helpdesk_runtime.http import UNSTORABLE, problems, unstorable_text
 from helpdesk_runtime.service import Context
 from helpdesk_runtime.uow import unit_of_work
 from pydantic import BaseModel, ValidationError
@@ -45,6 +46,9 @@ def inbound_router(ctx: Context) -> APIRouter:
     async def accept(msg: InboundMessage) -> Accepted:
         if msg.raw_rfc822 is not None:  # parsed here, so the topic carries the bounded, parsed message
             msg = await asyncio.to_thread(normalise_email_message, msg)
+        # Refused here rather than accepted and then dead-lettered by the consumer that cannot store it.
+        if where := unstorable_text(msg.model_dump(exclude_none=True)):
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"{where}: {UNSTORABLE}")
         value = msg.model_dump_json(exclude_none=True).encode()
         if len(value) > MAX_RECORD_BYTES:
             raise HTTPException(
@@ -82,6 +86,7 @@ def inbound_router(ctx: Context) -> APIRouter:
         "/email",
         status_code=status.HTTP_202_ACCEPTED,
         response_model=Accepted,
+        responses=problems(415),
         openapi_extra={"requestBody": {"required": True, "content": {"message/rfc822": {"schema": _RAW}}}},
     )
     async def post_email(
@@ -110,7 +115,7 @@ def inbound_router(ctx: Context) -> APIRouter:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"unusable email: {exc}") from None
         return await accept(msg)
 
-    @router.get("/{message_id:path}", response_model=Outcome)
+    @router.get("/{message_id:path}", response_model=Outcome, responses=problems(404))
     async def get_inbound(message_id: str, _: Principal = adapter, tenant: Annotated[str, Query()] = "default") -> Any:
         """What became of an inbound message: pending, the ticket it opened or joined, ignored, dead-lettered."""
         row = await ctx.pool.fetchrow(

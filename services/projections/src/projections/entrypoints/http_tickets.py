@@ -9,6 +9,7 @@ from typing import Annotated, Any, get_args
 import asyncpg
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 from helpdesk_events import Channel, Priority, Status, TicketState, decode_ticket_event, fold
+from helpdesk_runtime.http import problems
 from helpdesk_runtime.service import Context
 from pydantic import AwareDatetime
 
@@ -111,7 +112,7 @@ def tickets_router(ctx: Context) -> APIRouter:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "bad cursor") from exc
         return {"items": [dict(r) for r in rows], "next_cursor": encode_cursor(nxt) if nxt else None}
 
-    @router.get("/tickets/{ticket}", response_model=TicketView)
+    @router.get("/tickets/{ticket}", response_model=TicketView, responses=problems(404))
     async def get_ticket(
         ticket: str,
         tenant: str = "default",
@@ -134,7 +135,7 @@ def tickets_router(ctx: Context) -> APIRouter:
                 )
         return {"ticket": state, "timeline": timeline_entries(rows), "as_of": as_of}
 
-    @router.get("/tickets/{ticket}/similar", response_model=list[Article])
+    @router.get("/tickets/{ticket}/similar", response_model=list[Article], responses=problems(404))
     async def similar(
         ticket: str, tenant: str = "default", limit: Annotated[int, Query(ge=1, le=50)] = 5
     ) -> list[dict[str, Any]]:
