@@ -209,8 +209,12 @@ def inbound(i: int, run: str) -> tuple[bytes, bytes]:
     return f"{run}-{i}".encode(), json.dumps(body).encode()
 
 
-async def projected_offsets(dsn: str) -> dict[int, int]:
-    conn = await asyncpg.connect(dsn)
+async def projected_offsets(dsn: str, conn: asyncpg.Connection | None = None) -> dict[int, int]:
+    """Where the projections consumer stands (on ``conn`` if given: a poll loop must not open a connection
+    — a PostgreSQL backend process — per poll, which would load the machine it measures)."""
+    own = conn is None
+    if conn is None:
+        conn = await asyncpg.connect(dsn)
     try:
         rows = await conn.fetch(
             "SELECT partition, next_offset FROM projections.consumer_offsets WHERE consumer = 'projections.tickets'"
@@ -219,16 +223,21 @@ async def projected_offsets(dsn: str) -> dict[int, int]:
     except asyncpg.UndefinedTableError:
         return {}
     finally:
-        await conn.close()
+        if own:
+            await conn.close()
 
 
 async def caught_up(dsn: str, wanted: dict[int, int], every: float = 0.1) -> None:
     """Until the projections consumer has applied everything up to ``wanted`` (partition → end offset)."""
-    while True:
-        done = await projected_offsets(dsn)
-        if all(done.get(p, 0) >= off for p, off in wanted.items() if off):
-            return
-        await asyncio.sleep(every)
+    conn = await asyncpg.connect(dsn)
+    try:
+        while True:
+            done = await projected_offsets(dsn, conn)
+            if all(done.get(p, 0) >= off for p, off in wanted.items() if off):
+                return
+            await asyncio.sleep(every)
+    finally:
+        await conn.close()
 
 
 class TicketWatch:
@@ -304,8 +313,15 @@ async def latency(s: Stack, rate: int, seconds: int) -> dict[str, float]:
     stop = asyncio.Event()
 
     async def observe() -> None:
+        conn = await asyncpg.connect(s.dsn)
+        try:
+            await _observe(conn)
+        finally:
+            await conn.close()
+
+    async def _observe(conn: asyncpg.Connection) -> None:
         while not stop.is_set() or len(visible_at) < len(sent_at):
-            offsets = await projected_offsets(s.dsn)
+            offsets = await projected_offsets(s.dsn, conn)
             now = time.perf_counter()
             for tid, (part, off) in list(watch.routed.items()):
                 mid = watch.opened.get(tid)

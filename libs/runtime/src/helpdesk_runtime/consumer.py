@@ -18,7 +18,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
@@ -79,6 +79,27 @@ class ConsumerSpec(Generic[T]):
     handle_batch: Callable[[Tx, list[tuple[T, Record]]], Awaitable[None]] | None = None
     # Called in the same transaction when a record is dead-lettered (message is None if undecodable).
     on_dead: Callable[[asyncpg.Connection, Record, T | None, str], Awaitable[None]] | None = None
+    # Optional cheap pre-filter on the record (its headers): False means the handler would ignore it, so it
+    # is not decoded, not deduplicated and not handled; its offset advances with the batch. See ``by_header``.
+    wants: Callable[[Record], bool] | None = None
+
+
+def by_header(types: Iterable[str] | None = None, *, not_from: str | None = None) -> Callable[[Record], bool]:
+    """A ``ConsumerSpec.wants`` from the headers every event carries (``type``, ``producer``: see
+    ``Tx.emit``): only these event types, and none that ``not_from`` produced. A record without the header
+    (published before headers existed, or by hand) is always wanted, so it is decoded and judged in full."""
+    wanted = frozenset(t.encode() for t in types) if types is not None else None
+    own = not_from.encode() if not_from is not None else None
+
+    def wants(record: Record) -> bool:
+        for name, value in record.headers:
+            if name == "type" and wanted is not None and value not in wanted:
+                return False
+            if name == "producer" and own is not None and value == own:
+                return False
+        return True
+
+    return wants
 
 
 class PoisonError(Exception):
@@ -271,14 +292,22 @@ class Consumer(Generic[T]):
             return {}
         rows: list[OutboxRow] = []
         now = self.clock.now()
+        applied: dict[str, int] = {}
+        wanted = todo
+        if self.spec.wants is not None:
+            wanted = []
+            for r in todo:
+                if self.spec.wants(r):
+                    wanted.append(r)
+                else:  # consumed: the handler would ignore it
+                    applied[r.topic] = applied.get(r.topic, 0) + 1
         decoded: list[tuple[Record, T | None, str | None]] = []
-        for record in todo:
+        for record in wanted:
             try:
                 decoded.append((record, self.spec.decode(record.value), None))
             except Exception as exc:  # noqa: BLE001 - any decode failure is poison
                 decoded.append((record, None, f"undecodable: {exc}"))
         fresh = await self._claim(conn, [m for _, m, _ in decoded if m is not None]) if not careful else None
-        applied: dict[str, int] = {}
         batch: list[tuple[T, Record]] = []
         for record, message, decode_error in decoded:
             if message is None:

@@ -17,8 +17,8 @@ Steps:
    different / missing rows and the first differences;
 4. with ``--switch``: refused while the live service runs (its outbox relay holds an advisory lock) or
    while its outbox holds unpublished events (decisions the log does not show yet); otherwise, in one
-   transaction, the live schema is renamed ``<schema>_old_<time>`` and the replay schema takes its name. The service resumes
-   from the replay's stored offsets. ``--drop-old`` drops the previous schema afterwards.
+   transaction, the live schema is renamed ``<schema>_old_<time>`` and the replay schema takes its name.
+   The service resumes from the replay's stored offsets. ``--drop-old`` drops the previous schema afterwards.
 """
 
 from __future__ import annotations

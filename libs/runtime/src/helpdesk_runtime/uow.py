@@ -54,7 +54,7 @@ class Tx:
         """Record an event for publication. The default topic follows the event's kind."""
         if topic is None:
             topic = self.topic(DIRECTORY if hasattr(event, "entity_id") else TICKETS)
-        headers: list[tuple[str, str]] = [("type", str(event.type))]
+        headers: list[tuple[str, str]] = [("type", str(event.type)), ("producer", str(event.producer))]
         if event.correlation_id is not None:
             headers.append(("correlation_id", str(event.correlation_id)))
         self.rows.append(OutboxRow(topic, partition_key(event), encode(event), headers))

@@ -4,7 +4,7 @@ delivered once it is committed, and a failed delivery is retried by the runtime 
 from __future__ import annotations
 
 from helpdesk_events import EscalationNoticeRequested, TicketEvent, decode_ticket_event
-from helpdesk_runtime.consumer import ConsumerSpec, Record
+from helpdesk_runtime.consumer import ConsumerSpec, Record, by_header
 from helpdesk_runtime.uow import Tx
 
 from ..adapters.notifiers import Notifier
@@ -30,4 +30,5 @@ def notices_consumer(notifier: Notifier, *, topic: str) -> ConsumerSpec[TicketEv
         handle=handle,
         dedupe_key=lambda e: str(e.event_id) if isinstance(e, EscalationNoticeRequested) else None,
         correlation=lambda e: str(e.correlation_id) if e is not None and e.correlation_id else None,
+        wants=by_header(["EscalationNoticeRequested"]),  # the rest of the topic is not even decoded
     )

@@ -17,7 +17,7 @@ from helpdesk_events import (
     decode_ticket_event,
     priority_rank,
 )
-from helpdesk_runtime.consumer import ConsumerSpec, Record
+from helpdesk_runtime.consumer import ConsumerSpec, Record, by_header
 from helpdesk_runtime.uow import Tx
 
 from ..adapters import facts
@@ -56,6 +56,17 @@ async def _move(tx: Tx, ticket_id: str, team: str, rules: RoutingRules) -> None:
         team,
     )
     await _wake(tx)
+
+
+HANDLED = (
+    TicketOpened,
+    TicketStatusChanged,
+    TicketMerged,
+    TicketEscalated,
+    TicketPriorityChanged,
+    SlaPolicyApplied,
+)
+"""What ``handle`` matches on; the other events are not even decoded (their ``type`` header says what they are)."""
 
 
 def tickets_consumer(rules: RoutingRules, *, topic: str) -> ConsumerSpec[TicketEvent]:
@@ -133,4 +144,5 @@ def tickets_consumer(rules: RoutingRules, *, topic: str) -> ConsumerSpec[TicketE
         handle=handle,
         dedupe_key=lambda e: str(e.event_id),
         correlation=lambda e: str(e.correlation_id) if e.correlation_id else None,
+        wants=by_header([cls.model_fields["type"].default for cls in HANDLED]),
     )

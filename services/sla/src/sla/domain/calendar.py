@@ -132,12 +132,17 @@ def _normalise_pauses(pauses: Sequence[Pause]) -> list[Pause]:
     return merged
 
 
+_CACHED_DAYS = 50_000
+"""Dates whose intervals a calendar keeps (about 137 years; a few MB)."""
+
+
 class BusinessCalendar:
     """Business-time arithmetic for one :class:`CalendarSpec`; ``name`` and ``version`` identify it in events."""
 
     __slots__ = (
         "_fixed_holidays",
         "_holiday_sets",
+        "_intervals",
         "_set_years",
         "_week",
         "_week_minutes",
@@ -160,6 +165,9 @@ class BusinessCalendar:
             module = _holidays_module(name, spec.holiday_sets)
             self._holiday_sets = tuple(_holiday_set(name, module, code) for code in spec.holiday_sets)
         self._set_years: dict[int, frozenset[date]] = {}
+        self._intervals: dict[date, tuple[Pause, ...]] = {}
+        """Each local date's open intervals, computed once: a date's hours never change for a calendar
+        (profiling the SLA service showed the wall-clock conversions as its largest cost)."""
 
     @classmethod
     def from_file(cls, calendars: CalendarsFile, name: str) -> BusinessCalendar:
@@ -291,17 +299,22 @@ class BusinessCalendar:
                 low = middle
         return earlier + timedelta(seconds=high)
 
-    def _day_intervals(self, day: date) -> list[Pause]:
+    def _day_intervals(self, day: date) -> tuple[Pause, ...]:
         """Open intervals of one local date as non-empty UTC pairs, in order."""
+        cached = self._intervals.get(day)
+        if cached is not None:
+            return cached
         spans = self._week[day.weekday()]
-        if not spans or self.is_holiday(day):
-            return []
         found: list[Pause] = []
-        for start_minute, end_minute in spans:
-            opened, closed = self._wall_instant(day, start_minute), self._wall_instant(day, end_minute)
-            if opened < closed:
-                found.append((opened, closed))
-        return found
+        if spans and not self.is_holiday(day):
+            for start_minute, end_minute in spans:
+                opened, closed = self._wall_instant(day, start_minute), self._wall_instant(day, end_minute)
+                if opened < closed:
+                    found.append((opened, closed))
+        if len(self._intervals) >= _CACHED_DAYS:
+            self._intervals.clear()  # far-apart dates (a fuzzer, years of history): start over, stay bounded
+        self._intervals[day] = result = tuple(found)
+        return result
 
     def _free(self, low: datetime, pauses: list[Pause], until: datetime | None = None) -> Iterator[Pause]:
         """Non-empty UTC intervals, in order, where the clock runs at or after ``low``.

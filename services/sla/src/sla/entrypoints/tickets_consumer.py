@@ -13,7 +13,7 @@ from helpdesk_events import (
     TicketStatusChanged,
     decode_ticket_event,
 )
-from helpdesk_runtime.consumer import ConsumerSpec, Record
+from helpdesk_runtime.consumer import ConsumerSpec, Record, by_header
 from helpdesk_runtime.uow import Tx
 
 from .process import Configuration, step
@@ -27,6 +27,8 @@ RELEVANT = (
     TicketCategoryChanged,
     TicketMerged,
 )
+RELEVANT_TYPES = [cls.model_fields["type"].default for cls in RELEVANT]
+"""The others are not even decoded (their ``type`` header says what they are)."""
 
 
 def tickets_consumer(config: Configuration, *, topic: str) -> ConsumerSpec[TicketEvent]:
@@ -41,4 +43,5 @@ def tickets_consumer(config: Configuration, *, topic: str) -> ConsumerSpec[Ticke
         handle=handle,
         dedupe_key=lambda e: str(e.event_id),
         correlation=lambda e: str(e.correlation_id) if e.correlation_id else None,
+        wants=by_header(RELEVANT_TYPES),
     )
