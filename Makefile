@@ -11,7 +11,7 @@ export HELPDESK_ROOT := $(CURDIR)
 PYTEST_ARGS ?=
 QUICK ?= 0
 
-.PHONY: help setup infra topics run stop test chaos test-unit bench lint fmt clean
+.PHONY: help setup infra topics run stop test chaos test-unit bench profile lint fmt clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  make %-10s %s\n", $$1, $$2}'
@@ -67,6 +67,9 @@ test-unit: .venv/.synced ## only the fast unit tests
 
 bench: infra ## throughput, latency, timers, rebuild, memory vs a bare-Kafka baseline (QUICK=1: reduced)
 	QUICK=$(QUICK) $(PY) bench/bench.py
+
+profile: infra ## the throughput scenario under py-spy: where each service spends its CPU (docs/performance.md)
+	$(PY) bench/profile.py
 
 lint: .venv/.synced ## ruff and mypy --strict
 	.venv/bin/ruff check .

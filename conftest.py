@@ -6,6 +6,7 @@ HELPDESK_TEST_PG_DSN to point at another server (a database is still created per
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
@@ -68,7 +69,15 @@ async def fresh_database(admin_dsn: str) -> AsyncIterator[str]:
     finally:
         conn = await asyncpg.connect(admin_dsn)
         try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            # FORCE cannot end an autovacuum worker (a superuser's process) busy on the database: wait for it.
+            for attempt in range(30):
+                try:
+                    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                    break
+                except (asyncpg.InsufficientPrivilegeError, asyncpg.ObjectInUseError):
+                    if attempt == 29:
+                        raise
+                    await asyncio.sleep(1)
         finally:
             await conn.close()
 
