@@ -442,6 +442,22 @@ async def test_replay_rebuilds_the_same_clocks_and_timers_from_the_log_and_the_s
     assert "switched: sla is the replayed schema" in switched.stderr
     assert await _sla_state(sla.dsn) == (tickets, timers)
 
+    # PostgreSQL lost entirely: the replay alone rebuilds the service (policy-set history is lost with the
+    # database, so only the tickets under the current version can come back identical).
+    conn = await asyncpg.connect(sla.dsn)
+    try:
+        await conn.execute("DROP SCHEMA sla CASCADE")
+    finally:
+        await conn.close()
+    recovered = _replay(sla, "--switch")
+    assert recovered.returncode == 0, recovered.stderr
+    assert f"0 equal, 0 different, 0 only in sla, {len(tickets)} only in the replay" in recovered.stderr
+    rebuilt, rearmed = await _sla_state(sla.dsn)
+    assert rebuilt.keys() == tickets.keys()
+    current = {k for k, v in tickets.items() if (_as_dict(v).get("policy") or {}).get("policy_version") == "e2e-sla-2"}
+    assert current and {k: rebuilt[k] for k in current} == {k: tickets[k] for k in current}
+    assert {k for k in rearmed if k.split(":")[1] in current} == {k for k in timers if k.split(":")[1] in current}
+
     sla.start("sla")
     await sla.ready("sla")
     clock.move_to(first_due + timedelta(seconds=2))

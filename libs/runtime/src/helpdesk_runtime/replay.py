@@ -164,6 +164,8 @@ async def _stored(pool: asyncpg.Pool, names: list[str]) -> dict[str, Offsets]:
 
 
 async def _rows(conn: asyncpg.Connection, schema: str, c: Compare) -> dict[str, str]:
+    if not await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", f"{schema}.{c.table}"):
+        return {}  # no live schema (PostgreSQL recovered empty): everything is "only in the replay"
     drop = "".join(f" - '{col}'" for col in c.ignore)
     rows = await conn.fetch(
         f"SELECT {c.key}::text AS k, (to_jsonb(t){drop})::text AS v FROM {schema}.{c.table} t"  # noqa: S608 - names from code
@@ -211,6 +213,12 @@ async def service_running(conn: asyncpg.Connection, schema: str) -> bool:
 async def switch(conn: asyncpg.Connection, *, live: str, replayed: str) -> str:
     old = f"{live}_old_{datetime.now(UTC):%Y%m%d%H%M%S}"
     async with conn.transaction():
+        if not await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", f"{live}.outbox"):
+            # Nothing live (PostgreSQL recovered empty, or the service never ran): the replay becomes it.
+            await conn.execute(f"DELETE FROM {replayed}.outbox")  # noqa: S608 - re-derived events: already in the log
+            await conn.execute(f"DROP SCHEMA IF EXISTS {live} CASCADE")
+            await conn.execute(f"ALTER SCHEMA {replayed} RENAME TO {live}")
+            return ""
         # A decision still in the live outbox is not in the log, so the replay does not know it was taken.
         pending = await conn.fetchval(f"SELECT count(*) FROM {live}.outbox")  # noqa: S608 - checked name
         if pending:
@@ -320,12 +328,12 @@ async def replay(
             try:
                 if await service_running(conn, live):
                     raise RuntimeError(f"{name} is running (its relay holds the lock): stop it before --switch")
-                result.switched_old = await switch(conn, live=live, replayed=target)
-                if drop_old:
+                result.switched_old = await switch(conn, live=live, replayed=target) or None
+                if drop_old and result.switched_old:
                     await conn.execute(f"DROP SCHEMA {result.switched_old} CASCADE")
             finally:
                 await conn.close()
-            kept = "" if drop_old else f"; the previous one is {result.switched_old}"
+            kept = f"; the previous one is {result.switched_old}" if result.switched_old and not drop_old else ""
             out.write(f"switched: {live} is the replayed schema{kept}\n")
         return result
     finally:

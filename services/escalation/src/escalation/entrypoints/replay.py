@@ -102,6 +102,8 @@ async def carry_notices_position(tx: Tx, live: str) -> None:
     """Take over the live notices consumer's offsets and dedupe keys (once: the first replayed record)."""
     if await tx.conn.fetchval("SELECT true FROM consumer_offsets WHERE consumer = $1 LIMIT 1", NOTICES):
         return
+    if not await tx.conn.fetchval("SELECT to_regclass($1) IS NOT NULL", f"{live}.consumer_offsets"):
+        return  # no live schema (PostgreSQL recovered empty): nothing to carry, notices restart from the log
     for table in ("consumer_offsets", "processed"):
         await tx.conn.execute(
             f"INSERT INTO {table} SELECT * FROM {live}.{table} WHERE consumer = $1 ON CONFLICT DO NOTHING",  # noqa: S608 - checked name
