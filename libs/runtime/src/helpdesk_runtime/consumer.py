@@ -203,9 +203,28 @@ class Consumer(Generic[T]):
             else:
                 self._kafka.seek(tp, offset)
 
+    async def _await_topics(self) -> None:
+        """Join the group only once the broker knows every topic's partitions. A member that joins before
+        (topics just created, a restarted broker still loading them) is given no partitions, and aiokafka
+        looks at the metadata again only after ``metadata_max_age_ms`` (5 minutes): the service would sit
+        idle and look ready. Until then the consumer is not started, so the service is not ready."""
+        delay = 0.1
+        while not self._stop.is_set():
+            await self._kafka._client.force_metadata_update()  # noqa: SLF001 - metadata of topics not subscribed yet
+            missing = [t for t in self.spec.topics if not self._kafka.partitions_for_topic(t)]
+            if not missing:
+                return
+            if delay >= 1:
+                log.warning("waiting for topics to exist", extra={"consumer": self.name, "missing": missing})
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 5.0)
+
     async def run(self) -> None:
         await self._kafka.start()
         try:
+            await self._await_topics()
+            if self._stop.is_set():
+                return
             self._kafka.subscribe(self.spec.topics, listener=_Rebalance(self))
             self.started = True
             log.info("consumer started", extra={"consumer": self.name, "topics": self.spec.topics})
