@@ -7,7 +7,6 @@ a small matrix (HR: unassigned > 3 minutes; everything else: breach -> next tier
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
@@ -492,9 +491,51 @@ async def test_replay_rebuilds_the_same_cases_and_stall_timers_from_the_log_and_
             json={"reason": "otra vez", "request_id": request_id}, headers=AGENT,
         )  # fmt: skip
         assert retried.status_code == 201 and retried.json() == response
-        await asyncio.sleep(3)  # time for a wrongly rewound notices consumer to deliver old notices again
+        # A wrongly rewound notices consumer would deliver old notices again while it reads to the log's end.
+        assert await eventually(lambda: notices_caught_up(stack), timeout=30, what="notices consumer at the log's end")
         again = [json.loads(b)["event_id"] for _, b in webhook.received[len(delivered) :]]
         assert not set(again) & set(delivered), "notices delivered before the switch were delivered again"
         assert len(await escalations_in_log(stack, ticket["ticket_id"])) == 1
         state = await escalation_state(client, stack, ticket["folio"])
         assert state is not None and state["fired"] == ["unassigned_too_long:1"] and state["pending_timers"] == []
+
+        # PostgreSQL lost with no backup: the log alone rebuilds the cases and timers; the service goes on.
+        assert await eventually(drained, timeout=20, what="escalation outbox drained")
+        stack.kill("escalation", signal.SIGTERM)
+        tickets, timers = await _escalation_tables(stack.dsn)
+        conn = await asyncpg.connect(stack.dsn)
+        try:
+            await conn.execute("DROP SCHEMA escalation CASCADE")
+        finally:
+            await conn.close()
+        recovered = _replay(stack, "--switch")
+        assert recovered.returncode == 0, recovered.stderr
+        assert f"0 equal, 0 different, 0 only in escalation, {len(tickets)} only in the replay" in recovered.stderr
+        assert await _escalation_tables(stack.dsn) == (tickets, timers)
+        delivered = [json.loads(b)["event_id"] for _, b in webhook.received]
+        stack.start("escalation")
+        await stack.ready("escalation")
+        state = await escalation_state(client, stack, ticket["folio"])
+        assert state is not None and state["fired"] == ["unassigned_too_long:1"]
+        # The recovered notices consumer starts where the replay ended: nobody is paged about history again.
+        assert await eventually(lambda: notices_caught_up(stack), timeout=30, what="notices consumer at the log's end")
+        assert [json.loads(b)["event_id"] for _, b in webhook.received] == delivered
+
+
+async def notices_caught_up(stack: Stack) -> bool:
+    """The notices consumer has stored a position at the end of every partition of helpdesk.tickets."""
+    topic = f"{stack.prefix}helpdesk.tickets"
+    ends: dict[int, int] = {}
+    for r in await read_topic(stack.bootstrap, topic):
+        ends[r.partition] = max(ends.get(r.partition, 0), r.offset + 1)
+    conn = await asyncpg.connect(stack.dsn)
+    try:
+        rows = await conn.fetch(
+            "SELECT partition, next_offset FROM escalation.consumer_offsets WHERE consumer = $1 AND topic = $2",
+            "escalation.notices",
+            topic,
+        )
+    finally:
+        await conn.close()
+    at = {r["partition"]: r["next_offset"] for r in rows}
+    return all(at.get(p, 0) >= end for p, end in ends.items())

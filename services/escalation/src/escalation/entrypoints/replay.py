@@ -98,12 +98,26 @@ async def request_recorded(tx: Tx, matrix: Matrix, directory: Directory, event: 
     return True
 
 
-async def carry_notices_position(tx: Tx, live: str) -> None:
-    """Take over the live notices consumer's offsets and dedupe keys (once: the first replayed record)."""
+async def carry_notices_position(tx: Tx, live: str, record: Record, *, live_exists: bool) -> None:
+    """Take over the live notices consumer's offsets and dedupe keys (once: the first replayed record).
+
+    With no live schema (PostgreSQL lost, no backup) there is no position to take over: the notices of
+    everything replayed count as delivered, so the recovered service does not page everyone again about
+    the whole history (a notice the lost database had not delivered yet is not sent: its escalation is
+    in the log and on the dashboards)."""
+    if not live_exists:
+        await tx.conn.execute(
+            """INSERT INTO consumer_offsets (consumer, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
+               ON CONFLICT (consumer, topic, partition) DO UPDATE
+               SET next_offset = GREATEST(consumer_offsets.next_offset, EXCLUDED.next_offset), updated_at = now()""",
+            NOTICES,
+            record.topic,
+            record.partition,
+            record.offset + 1,
+        )
+        return
     if await tx.conn.fetchval("SELECT true FROM consumer_offsets WHERE consumer = $1 LIMIT 1", NOTICES):
         return
-    if not await tx.conn.fetchval("SELECT to_regclass($1) IS NOT NULL", f"{live}.consumer_offsets"):
-        return  # no live schema (PostgreSQL recovered empty): nothing to carry, notices restart from the log
     for table in ("consumer_offsets", "processed"):
         await tx.conn.execute(
             f"INSERT INTO {table} SELECT * FROM {live}.{table} WHERE consumer = $1 ON CONFLICT DO NOTHING",  # noqa: S608 - checked name
@@ -116,8 +130,13 @@ def replay_spec(matrix: Matrix, directory: Directory, fire: TimerHandler, *, top
 
     applied = tickets_consumer(matrix, directory, topic=topic)
 
+    live_exists: bool | None = None  # the live schema does not come or go during a replay
+
     async def handle(tx: Tx, event: TicketEvent, record: Record) -> None:
-        await carry_notices_position(tx, live)
+        nonlocal live_exists
+        if live_exists is None:
+            live_exists = bool(await tx.conn.fetchval("SELECT to_regclass($1) IS NOT NULL", f"{live}.consumer_offsets"))
+        await carry_notices_position(tx, live, record, live_exists=live_exists)
         if isinstance(event, TicketEscalated) and event.producer == PRODUCER:
             await redo(tx, event)
         await applied.handle(tx, event, record)  # then fold it, as live does when the echo comes back
