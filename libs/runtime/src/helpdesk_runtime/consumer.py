@@ -41,6 +41,7 @@ TRANSIENT: tuple[type[BaseException], ...] = (
     OSError,
     asyncio.TimeoutError,
     asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,  # a connection left mid-operation by a server going away
     asyncpg.exceptions.ConnectionDoesNotExistError,
     asyncpg.exceptions.DeadlockDetectedError,
     asyncpg.exceptions.SerializationError,
@@ -161,19 +162,27 @@ class Consumer(Generic[T]):
         self.batch = batch
         self.started = False
         self._stop = asyncio.Event()
-        self._kafka = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap,
-            group_id=f"{group_prefix}helpdesk.{spec.name}",
-            client_id=f"helpdesk.{spec.name}",
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            max_poll_records=batch,
-            isolation_level="read_committed",
+        options: dict[str, Any] = {
+            "bootstrap_servers": bootstrap,
+            "group_id": f"{group_prefix}helpdesk.{spec.name}",
+            "client_id": f"helpdesk.{spec.name}",
+            "enable_auto_commit": False,
+            "auto_offset_reset": "earliest",
+            "max_poll_records": batch,
+            "isolation_level": "read_committed",
             **(kafka_options or {}),
-        )
+        }
+        # An aiokafka consumer cannot be started again once stopped: every run (the service restarts a
+        # failed part by running it again) gets a new one.
+        self._options = options
+        self._kafka = self._new_kafka()
+        self._runs = 0
         self._deadletter_topic = f"{topic_prefix}{DEADLETTER}"
         self._last_lag = 0.0
         self._backoff = 0.5
+
+    def _new_kafka(self) -> AIOKafkaConsumer[bytes, bytes]:
+        return AIOKafkaConsumer(**self._options)
 
     @property
     def name(self) -> str:
@@ -220,6 +229,9 @@ class Consumer(Generic[T]):
             delay = min(delay * 2, 5.0)
 
     async def run(self) -> None:
+        if self._runs:
+            self._kafka = self._new_kafka()
+        self._runs += 1
         await self._kafka.start()
         try:
             await self._await_topics()
