@@ -403,6 +403,36 @@ def test_a_breach_that_raced_an_in_time_next_response_is_ignored():
     assert ignored(state, breached("next_response", nr_due))
 
 
+def test_a_message_logged_after_the_reply_is_unanswered_whatever_its_timestamp():
+    """The customer wrote at minute 130 but the message waited in the inbound topic while the agent
+    replied at 140: the sla service (log order) starts a cycle the reply did not answer, and its breach
+    must show in the fold, not be explained away by the message's earlier timestamp."""
+    nr_due = at_min(190)
+    state = given(
+        opened(),
+        replied(at=at_min(20)),
+        replied(at=at_min(140)),
+        customer_message(at=at_min(130)),
+        resumed(due("next_response", nr_due)),
+    )
+    assert state.unanswered_since == at_min(130)
+
+    after = he.evolve(state, breached("next_response", nr_due))
+    assert after.sla["next_response"].state == "breached"
+    answered = he.evolve(state, replied(at=at_min(150)))
+    assert answered.unanswered_since is None
+    assert ignored(answered, breached("next_response", nr_due))  # the timer raced this in-time reply
+
+
+def test_unanswered_since_is_the_oldest_message_no_reply_followed():
+    state = given(opened(at=at_min(0)), customer_message(at=at_min(5)))
+    assert state.unanswered_since == at_min(0)
+    state = given(opened(at=at_min(0)), replied(at=at_min(10)), customer_message(at=at_min(30)))
+    assert state.unanswered_since == at_min(30)
+    state = he.evolve(state, customer_message(at=at_min(40)))
+    assert state.unanswered_since == at_min(30)
+
+
 def test_a_real_breach_is_recorded_once_and_a_late_met_keeps_it():
     state = _with_policy(breached("first_response", FR_DUE, at=at_min(61)))
 

@@ -25,9 +25,12 @@ Lifecycle (intake)
     ``resolution`` cleared) or closed; closed -> nothing. Same-status changes are ignored.
     To resolved sets ``resolved_at``/``resolution``; to closed sets ``closed_at``.
   * Customer messages never change the status by themselves: intake decides the un-pend / reopen and
-    records it as a ``TicketStatusChanged``. They count, and set ``last_customer_message_at``.
-  * ``AgentReplied`` moves ``new`` to ``open``; the first one sets ``first_response_at``; every one counts
-    and sets ``last_agent_reply_at``.
+    records it as a ``TicketStatusChanged``. They count, and set ``last_customer_message_at`` and (the oldest
+    unanswered one) ``unanswered_since``.
+  * ``AgentReplied`` moves ``new`` to ``open``; the first one sets ``first_response_at``; every one counts,
+    sets ``last_agent_reply_at`` and clears ``unanswered_since``: a reply answers the messages *before it in
+    the log*, whatever their timestamps (a message that waited in the inbound topic while the agent replied
+    is still unanswered, as the sla service sees it).
   * Resolve/close keeps the assignee and team (reporting: who resolved it); a reopen returns the ticket to
     the same assignee.
   * ``TicketMerged`` closes the ticket (``closed_at``) and sets ``merged_into``; ignored when already closed
@@ -64,8 +67,8 @@ SLA (only the sla service's events move clocks, with one exception)
   * ``SlaWarning`` applies to running/warning clocks (the highest threshold is kept).
   * ``SlaBreached`` is ignored after the target was met or already breached, and also when the ticket's own
     facts show the target satisfied by the due time (the timer raced the reply/resolution): first
-    response at or before due, resolved (or closed) at or before due, or for ``next_response`` an agent reply
-    after the last customer message and at or before due.
+    response at or before due, resolved (or closed) at or before due, or for ``next_response`` no customer
+    message left unanswered (in log order) and the last agent reply at or before due.
   * ``SlaTargetMet``: the first one per cycle wins; a late met keeps ``breached_at``.
   * Unknown targets in warning/breach/met events create their clock.
 """
@@ -136,6 +139,10 @@ def _later(a: datetime | None, b: datetime) -> datetime:
     return b if a is None else max(a, b)
 
 
+def _earlier(a: datetime | None, b: datetime) -> datetime:
+    return b if a is None else min(a, b)
+
+
 def _apply(s: TicketState, e: TicketEvent) -> TicketState | None:
     """The new state, or None when the event is ignored."""
     match e:
@@ -146,6 +153,7 @@ def _apply(s: TicketState, e: TicketEvent) -> TicketState | None:
                 s,
                 message_count=s.message_count + 1,
                 last_customer_message_at=_later(s.last_customer_message_at, e.occurred_at),
+                unanswered_since=_earlier(s.unanswered_since, e.occurred_at),
             )
         case AgentReplied():
             return _set(
@@ -154,6 +162,7 @@ def _apply(s: TicketState, e: TicketEvent) -> TicketState | None:
                 first_response_at=s.first_response_at or e.occurred_at,
                 message_count=s.message_count + 1,
                 last_agent_reply_at=_later(s.last_agent_reply_at, e.occurred_at),
+                unanswered_since=None,
             )
         case InternalNoteAdded():
             return _set(s, note_count=s.note_count + 1)
@@ -222,6 +231,8 @@ def _opened(s: TicketState, e: TicketOpened) -> TicketState | None:
         created_at=e.occurred_at,
         message_count=s.message_count + 1,
         last_customer_message_at=_later(s.last_customer_message_at, e.occurred_at),
+        # Unanswered unless a reply was folded first (a placeholder: the reply came before the opening).
+        unanswered_since=_earlier(s.unanswered_since, e.occurred_at) if s.first_response_at is None else None,
     )
 
 

@@ -107,8 +107,8 @@ def _satisfied_by(s: TicketState, target: SlaTargetName, due: datetime) -> bool:
     if target == "resolution":
         done_at = s.resolved_at or s.closed_at
         return s.status in ("resolved", "closed") and done_at is not None and done_at <= due
-    reply, message = s.last_agent_reply_at, s.last_customer_message_at
-    return reply is not None and message is not None and message <= reply <= due
+    reply = s.last_agent_reply_at
+    return s.unanswered_since is None and reply is not None and reply <= due
 
 
 def _met(s: TicketState, e: SlaTargetMet) -> TicketState | None:

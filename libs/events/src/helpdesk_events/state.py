@@ -91,6 +91,10 @@ class TicketState(BaseModel):
     follow_up_of: str | None = None
     last_customer_message_at: AwareDatetime | None = None
     last_agent_reply_at: AwareDatetime | None = None
+    unanswered_since: AwareDatetime | None = None
+    """When the oldest customer message no agent reply has followed *in the log* was received; None once
+    an agent replied after it. Log order, not timestamps: a message that waited in the inbound topic while
+    the agent replied is still unanswered, as the sla and escalation services see it."""
     version: int = 0
     message_count: int = 0
     """Public messages: the opening message, customer messages and agent replies (not internal notes)."""

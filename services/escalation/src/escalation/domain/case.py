@@ -57,13 +57,12 @@ class Case(BaseModel):
         }
 
     def awaiting_reply_since(self) -> datetime | None:
-        """When the customer's unanswered message arrived; None if answered or waiting on the customer."""
+        """When the oldest customer message no agent reply has followed (in the log) arrived; None if
+        answered or waiting on the customer (the fold's ``unanswered_since``, as the sla service sees it)."""
         t = self.ticket
-        if not self.is_open or t.status == "pending" or t.last_customer_message_at is None:
+        if not self.is_open or t.status == "pending":
             return None
-        if t.last_agent_reply_at is not None and t.last_agent_reply_at >= t.last_customer_message_at:
-            return None
-        return t.last_customer_message_at
+        return t.unanswered_since
 
 
 def new_case(event: TicketEvent) -> Case:
