@@ -380,6 +380,53 @@ def test_met_then_breach_of_the_same_target_is_ignored():
     assert ignored(state, breached("first_response", FR_DUE, at=at_min(61)))
 
 
+def test_response_clocks_planned_before_a_resolve_the_log_already_holds_start_stopped():
+    """Seen in the chaos suite: the agent resolves a new ticket before the sla service's SlaPolicyApplied
+    for its opening reaches the log. The service stops first_response when it reaches the resolve (no
+    event), so the fold must not show it running, overdue forever. Same for a reopen's next_response cycle
+    whose SlaClockResumed lands after the next resolve."""
+    state = given(
+        opened(),
+        status("resolved", at=at_min(2)),
+        policy(due("first_response", FR_DUE), due("next_response", None), due("resolution", RES_DUE)),
+        met("resolution", at_min(2), RES_DUE),
+    )
+    assert {n: c.state for n, c in state.sla.items()} == {
+        "first_response": "stopped",
+        "next_response": "stopped",
+        "resolution": "met",
+    }
+
+    reopened = given(
+        opened(),
+        policy(due("first_response", FR_DUE), due("resolution", RES_DUE)),
+        status("resolved", at=at_min(2)),
+        customer_message(at=at_min(10)),
+        status("open", at=at_min(10)),
+        status("resolved", at=at_min(12)),
+        resumed(due("resolution", at_min(250)), due("next_response", at_min(70)), at=at_min(10)),
+    )
+    assert reopened.sla["next_response"].state == "stopped"
+    assert reopened.sla["first_response"].state == "stopped"
+    # A reopen that the log shows before any later resolve starts the cycle as before.
+    running = given(
+        opened(),
+        policy(due("first_response", FR_DUE), due("resolution", RES_DUE)),
+        status("resolved", at=at_min(2)),
+        customer_message(at=at_min(10)),
+        status("open", at=at_min(10)),
+        resumed(due("resolution", at_min(250)), due("next_response", at_min(70)), at=at_min(10)),
+    )
+    assert (running.sla["next_response"].state, running.sla["resolution"].state) == ("running", "running")
+
+
+def test_a_merge_stops_every_clock_whichever_comes_first():
+    state = _with_policy(merged(at=at_min(5)))
+    assert {n: c.state for n, c in state.sla.items()} == {"first_response": "stopped", "resolution": "stopped"}
+    late = given(opened(), merged(at=at_min(5)), policy(due("first_response", FR_DUE), due("resolution", RES_DUE)))
+    assert {n: c.state for n, c in late.sla.items()} == {"first_response": "stopped", "resolution": "stopped"}
+
+
 def test_a_breach_that_raced_an_in_time_reply_is_ignored():
     state = _with_policy(replied(at=at_min(59)))  # the sla service has not seen the reply yet
 
@@ -540,5 +587,6 @@ def test_resolving_stops_response_targets_still_open_and_a_new_cycle_restarts_th
     state = given(*planned, status("resolved", at=at_min(5), resolution="reinstalled"))
     assert state.sla["first_response"].state == "stopped"  # no reply owed any more: neither met nor breached
     assert state.sla["resolution"].state == "running"  # the sla service's SlaTargetMet meets it
+    state = he.evolve(state, status("open", at=at_min(10)))  # reopened: the sla service starts a new cycle
     state = he.evolve(state, resumed(due("first_response", at_min(120)), at=at_min(10)))
     assert state.sla["first_response"].state == "running"

@@ -34,7 +34,8 @@ Lifecycle (intake)
   * Resolve/close keeps the assignee and team (reporting: who resolved it); a reopen returns the ticket to
     the same assignee.
   * ``TicketMerged`` closes the ticket (``closed_at``) and sets ``merged_into``; ignored when already closed
-    or merged, or merged into itself.
+    or merged, or merged into itself. Every SLA clock still open is ``stopped`` (the sla service stops
+    them all, resolution included, without an event).
   * ``SatisfactionRated``: the latest rating wins, in any status.
   * ``TicketContactChanged`` (contacts merged or unmerged) replaces the customer, in any status.
   * Priority/category changes apply unless closed; a change to the current value is ignored.
@@ -58,7 +59,9 @@ SLA (only the sla service's events move clocks, with one exception)
   * Resolving or closing stops the response targets (first/next response) still running, warning or
     paused: ``stopped``, neither met nor breached. The sla service stops their timers without an event of
     its own, and a read model must not show them ticking forever. A later cycle (``SlaClockResumed``)
-    starts them again, as after ``met``.
+    starts them again, as after ``met``. The same holds when the resolve/close is folded first: a response
+    target that ``SlaPolicyApplied`` or ``SlaClockResumed`` plans on a resolved or closed ticket (decided
+    before the sla service reached the resolve, which then stops it) starts ``stopped``.
   * ``SlaPolicyApplied`` records the policy and (re)plans each listed target as running (paused while the
     clock is paused); a target already met or breached keeps its outcome.
   * ``SlaClockPaused`` pauses running/warning clocks (ignored if already paused). ``SlaClockResumed``
@@ -183,7 +186,11 @@ def _apply(s: TicketState, e: TicketEvent) -> TicketState | None:
         case TicketMerged():
             if s.status == "closed" or s.merged_into is not None or e.data.into_ticket_id == s.ticket_id:
                 return None
-            return _set(s, status="closed", closed_at=e.occurred_at, merged_into=e.data.into_ticket_id)
+            # The sla service stops every clock of a merged ticket, resolution included, without an event.
+            stopped = _stopped(s, s.sla)
+            return _set(
+                s, status="closed", closed_at=e.occurred_at, merged_into=e.data.into_ticket_id, sla={**s.sla, **stopped}
+            )
         case TicketQueued():
             if s.status in _DONE:
                 return None
@@ -236,6 +243,15 @@ def _opened(s: TicketState, e: TicketOpened) -> TicketState | None:
     )
 
 
+def _stopped(s: TicketState, names: Iterable[str]) -> dict[str, SlaClock]:
+    """The clocks among ``names`` still running, warning or paused, now ``stopped``."""
+    return {
+        n: c.model_copy(update={"state": "stopped"})
+        for n, c in s.sla.items()
+        if n in names and c.state in ("running", "warning", "paused")
+    }
+
+
 def _status_changed(s: TicketState, e: TicketStatusChanged) -> TicketState | None:
     to = e.data.to_status
     if not can_transition(s.status, to):
@@ -245,11 +261,7 @@ def _status_changed(s: TicketState, e: TicketStatusChanged) -> TicketState | Non
         # Resolving or closing ends the response targets still open: the SLA service stops their timers
         # without an event of its own, so the fold records it here (the resolution target is met by its
         # own SlaTargetMet).
-        stopped = {
-            n: c.model_copy(update={"state": "stopped"})
-            for n, c in s.sla.items()
-            if n in ("first_response", "next_response") and c.state in ("running", "warning", "paused")
-        }
+        stopped = _stopped(s, ("first_response", "next_response"))
         if stopped:
             changes["sla"] = {**s.sla, **stopped}
     if to == "resolved":

@@ -18,6 +18,15 @@ from helpdesk_events.types import SlaTargetName
 SlaEvent = SlaPolicyApplied | SlaClockPaused | SlaClockResumed | SlaWarning | SlaBreached | SlaTargetMet
 
 _TICKING = ("running", "warning")
+_RESPONSE = ("first_response", "next_response")
+
+
+def _stopped_by_done(s: TicketState, name: str) -> bool:
+    """A target the sla service planned before a resolve/close/merge the fold has already applied: the
+    service stops it when it reaches that event (without an event of its own), so the fold shows it
+    stopped. Resolving stops the response targets (resolution is met by its SlaTargetMet); a merge stops
+    them all."""
+    return s.merged_into is not None or (name in _RESPONSE and s.status in ("resolved", "closed"))
 
 
 def apply_sla(s: TicketState, e: SlaEvent) -> TicketState | None:
@@ -57,7 +66,7 @@ def _policy_applied(s: TicketState, e: SlaPolicyApplied) -> TicketState:
     for target in e.data.targets:
         old = clocks.get(target.name)
         if old is None or old.state not in ("met", "breached"):
-            state = "paused" if s.sla_paused else "running"
+            state = "stopped" if _stopped_by_done(s, target.name) else "paused" if s.sla_paused else "running"
             clocks[target.name] = SlaClock(name=target.name, due_at=target.due_at, state=state)
     return s.model_copy(
         update={"sla": clocks, "sla_policy_id": e.data.policy_id, "sla_policy_version": e.data.policy_version}
@@ -67,7 +76,8 @@ def _policy_applied(s: TicketState, e: SlaPolicyApplied) -> TicketState:
 def _resumed(s: TicketState, e: SlaClockResumed) -> TicketState:
     clocks = {n: _ticking(c) if c.state == "paused" else c for n, c in s.sla.items()}
     for target in e.data.targets:
-        clocks[target.name] = _replanned(clocks.get(target.name), target)
+        clock = _replanned(clocks.get(target.name), target)
+        clocks[target.name] = _with(clock, state="stopped") if _stopped_by_done(s, target.name) else clock
     return s.model_copy(update={"sla": clocks, "sla_paused": False})
 
 
