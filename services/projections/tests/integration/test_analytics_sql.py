@@ -52,6 +52,34 @@ async def test_the_analyst_reads_every_view(projections, analyst_dsn):
         await conn.close()
 
 
+async def test_the_analyst_sees_who_waits_on_an_agent_and_since_when(projections, analyst_dsn):
+    """unanswered_since follows the log: a message logged after the agent's reply waits, even when its
+    timestamp is earlier (it sat in the inbound topic while the agent replied)."""
+    tid = f"wait-{uuid.uuid4().hex[:8]}"
+    at = datetime(2026, 7, 1, 9, tzinfo=UTC)
+
+    async def waiting() -> object:
+        conn = await asyncpg.connect(analyst_dsn)
+        try:
+            return await conn.fetchval("SELECT unanswered_since FROM analytics.tickets WHERE ticket_id = $1", tid)
+        finally:
+            await conn.close()
+
+    folio = f"HD-2026-{uuid.uuid4().int % 10**6:06d}"
+    await projections.publish(
+        b.opened(at=at, ticket=tid, folio=folio), b.customer_message(at=at.replace(minute=5), ticket=tid)
+    )
+    await projections.versions(tid, 2)
+    assert await waiting() == at  # the opening message has waited since it arrived
+    await projections.publish(b.replied(at=at.replace(minute=20), ticket=tid))
+    await projections.versions(tid, 3)
+    assert await waiting() is None
+    late = at.replace(minute=15)  # written before the reply, logged after it
+    await projections.publish(b.customer_message(at=late, ticket=tid))
+    await projections.versions(tid, 4)
+    assert await waiting() == late
+
+
 @pytest.mark.parametrize(
     "statement",
     [

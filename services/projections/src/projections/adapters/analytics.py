@@ -36,7 +36,7 @@ TICKETS = View(
        message_count, note_count, last_customer_message_at, last_agent_reply_at, sla_policy_id, sla_paused,
        first_response_due_at, first_response_sla, next_response_due_at, next_response_sla,
        resolution_due_at, resolution_sla, sla_state, next_due_at, first_response_minutes,
-       resolution_minutes, version
+       resolution_minutes, version, unanswered_since
 FROM {src}.tickets""",
     (
         ("ticket_id", "Ticket id (the Kafka key of its events)."),
@@ -77,7 +77,7 @@ FROM {src}.tickets""",
         ("sla_policy_id", "SLA policy applied."),
         ("sla_paused", "True while the SLA clock is paused (pending on the customer)."),
         ("first_response_due_at", "First-response due time (business calendar applied)."),
-        ("first_response_sla", "First-response clock: running, paused, warning, breached or met."),
+        ("first_response_sla", "First-response clock: running, paused, warning, breached, met or stopped."),
         ("next_response_due_at", "Next-response due time of the current cycle."),
         ("next_response_sla", "Next-response clock state."),
         ("resolution_due_at", "Resolution due time."),
@@ -91,6 +91,11 @@ FROM {src}.tickets""",
         ("first_response_minutes", "Calendar minutes from creation to the first agent reply."),
         ("resolution_minutes", "Calendar minutes from creation to resolution (or close)."),
         ("version", "Number of events folded for this ticket."),
+        (
+            "unanswered_since",
+            "Waiting on an agent since: the oldest customer message no agent reply has followed in the log "
+            "(the opening message included); null once answered.",
+        ),
     ),
 )
 
@@ -128,7 +133,7 @@ FROM {src}.tickets t, jsonb_each(t.state->'sla') c""",
         ("folio", "Folio."),
         ("target", "first_response, next_response or resolution."),
         ("due_at", "Due time (null while paused without a deadline)."),
-        ("state", "running, paused, warning, breached or met."),
+        ("state", "running, paused, warning, breached, met or stopped."),
         ("met_at", "When the target was met."),
         ("breached_at", "When it was breached (kept if met late: null means compliant)."),
         ("within_target", "As reported when met."),

@@ -16,12 +16,13 @@ from ..domain.rows import TICKET_COLUMNS
 from .analytics import analytics_ddl
 from .boards import BOARD_VIEWS_DDL
 
-READ_MODEL_VERSION = 2
+READ_MODEL_VERSION = 3
 
 _TYPES = {
     "escalation_level": "int NOT NULL DEFAULT 0",
     "reopen_count": "int NOT NULL DEFAULT 0",
     "csat": "int",
+    "unanswered_since": "timestamptz",
     "message_count": "int NOT NULL DEFAULT 0",
     "note_count": "int NOT NULL DEFAULT 0",
     "sla_paused": "boolean NOT NULL DEFAULT false",

@@ -79,6 +79,7 @@ def ticket_columns(state: TicketState) -> dict[str, Any]:
         "note_count": state.note_count,
         "last_customer_message_at": state.last_customer_message_at,
         "last_agent_reply_at": state.last_agent_reply_at,
+        "unanswered_since": state.unanswered_since,
         "sla_policy_id": state.sla_policy_id,
         "sla_paused": state.sla_paused,
     }

@@ -62,6 +62,7 @@ class TicketRow(BaseModel):
     note_count: int
     last_customer_message_at: datetime | None
     last_agent_reply_at: datetime | None
+    unanswered_since: datetime | None
     sla_policy_id: str | None
     sla_paused: bool
     first_response_due_at: datetime | None
