@@ -293,10 +293,11 @@ def test_an_assignment_after_resolve_or_close_is_recorded_but_not_applied(done):
     assert ignored(state, unassigned("ana"))
 
 
-def test_a_reopened_ticket_returns_to_its_assignee():
+def test_a_reopened_ticket_waits_for_routing_to_assign_it_again():
     state = given(opened(), assigned("ana"), status("resolved"), status("open"))
 
-    assert state.assignee == "ana"
+    assert (state.assignee, state.team, state.status) == (None, "l1", "open")
+    assert he.evolve(state, assigned("ana")).assignee == "ana"  # routing's new decision applies
 
 
 def test_unassign_applies_only_to_the_current_assignee():

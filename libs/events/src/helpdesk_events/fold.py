@@ -31,8 +31,9 @@ Lifecycle (intake)
     sets ``last_agent_reply_at`` and clears ``unanswered_since``: a reply answers the messages *before it in
     the log*, whatever their timestamps (a message that waited in the inbound topic while the agent replied
     is still unanswered, as the sla service sees it).
-  * Resolve/close keeps the assignee and team (reporting: who resolved it); a reopen returns the ticket to
-    the same assignee.
+  * Resolve/close keeps the assignee and team (reporting: who resolved it); a reopen clears the assignee
+    (keeps the team): routing decides again and records it (``TicketAssigned``, or ``TicketQueued`` when
+    nobody has room), so a reopened ticket never shows an agent above capacity.
   * ``TicketMerged`` closes the ticket (``closed_at``) and sets ``merged_into``; ignored when already closed
     or merged, or merged into itself. Every SLA clock still open is ``stopped`` (the sla service stops
     them all, resolution included, without an event).
@@ -271,7 +272,9 @@ def _status_changed(s: TicketState, e: TicketStatusChanged) -> TicketState | Non
         if s.resolution is None and e.data.resolution is not None:
             changes.update(resolution=e.data.resolution)
     elif s.status == "resolved":  # resolved -> open
-        changes.update(reopen_count=s.reopen_count + 1, resolved_at=None, resolution=None)
+        # Routing decides again (TicketAssigned, or TicketQueued when nobody has room): until then the
+        # ticket has no agent, so no read model counts it against an agent who may be full.
+        changes.update(reopen_count=s.reopen_count + 1, resolved_at=None, resolution=None, assignee=None)
     return _set(s, **changes)
 
 
