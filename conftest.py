@@ -19,7 +19,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 from helpdesk_runtime.topics_admin import ensure_topics
-from helpdesk_testing.stack import FAST_SLA, PORTS, Stack
+from helpdesk_testing.stack import FAST_SLA, Stack
 
 ROOT = Path(__file__).resolve().parent
 TEST_KAFKA_PORT = int(os.environ.get("HELPDESK_TEST_KAFKA_PORT", "19092"))
@@ -116,17 +116,5 @@ async def _stack(kafka_bootstrap: str, pg_dsn: str, tmp_path_factory: pytest.Tem
     await ensure_topics(kafka_bootstrap, prefix)
     s = Stack(prefix=prefix, bootstrap=kafka_bootstrap, dsn=pg_dsn, clock_file=base / "clock", log_dir=base)
     s.shift_clock(0)
-    for name in PORTS:
-        s.start(name)
-    try:
-        for name in PORTS:
-            await s.ready(name)
+    async with s.running(ROOT / "test-artifacts" / "e2e-logs" / prefix.rstrip(".")):
         yield s
-    finally:
-        s.stop_all()
-        artifacts = ROOT / "test-artifacts" / "e2e-logs" / prefix.rstrip(".")
-        artifacts.mkdir(parents=True, exist_ok=True)
-        for name in PORTS:
-            src = base / f"{name}.log"
-            if src.exists():
-                shutil.copy(src, artifacts / f"{name}.log")

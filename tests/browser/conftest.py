@@ -3,8 +3,6 @@ Chromium driven by Playwright (no browser download)."""
 
 from __future__ import annotations
 
-import signal
-import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -12,8 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from helpdesk_testing import eventually
-from helpdesk_testing.stack import BASE, Stack
+from helpdesk_testing.stack import BASE, Stack, serving
 from playwright.async_api import Browser, ConsoleMessage, Page, async_playwright
 
 HERE = Path(__file__).resolve().parent
@@ -44,28 +41,9 @@ async def dashboard(stack: Stack) -> AsyncIterator[str]:
             yield stack.url("projections")
             return
     env = dict(stack.env(), HELPDESK_PROJECTIONS_HTTP_PORT=str(DASHBOARD_PORT))
-    log = (stack.log_dir / "dashboard.log").open("ab")
-    proc = subprocess.Popen([sys.executable, str(HERE / "serve_dashboard.py")], env=env, stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{DASHBOARD_PORT}"
-
-    async def ready() -> bool:
-        assert proc.poll() is None, (stack.log_dir / "dashboard.log").read_text(errors="replace")[-3000:]
-        try:
-            async with httpx.AsyncClient() as client:
-                return (await client.get(f"{url}/readyz", timeout=2)).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    try:
-        await eventually(ready, timeout=60, interval=0.2, what="dashboard ready")
+    command = [sys.executable, str(HERE / "serve_dashboard.py")]
+    async with serving(command, env, DASHBOARD_PORT, stack.log_dir / "dashboard.log", "dashboard") as url:
         yield url
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
 
 
 @pytest.fixture(scope="module")

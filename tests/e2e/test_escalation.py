@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import threading
 import time
 import uuid
@@ -29,8 +28,8 @@ import pytest
 import yaml
 from helpdesk_events import TicketEscalated, decode_ticket_event
 from helpdesk_runtime.topics_admin import ensure_topics
-from helpdesk_testing import eventually, read_topic
-from helpdesk_testing.stack import BIN, FAST_SLA, PORTS, Stack
+from helpdesk_testing import eventually, jsonb, read_topic
+from helpdesk_testing.stack import FAST_SLA, Stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -127,18 +126,9 @@ async def esc_stack(
     s.config_dir = config
     s.shift_clock(0)
     try:
-        for service in PORTS:
-            s.start(service)
-        for service in PORTS:
-            await s.ready(service)
-        yield s
+        async with s.running(ROOT / "test-artifacts" / "e2e-logs" / prefix.rstrip(".")):
+            yield s
     finally:
-        s.stop_all()
-        artifacts = ROOT / "test-artifacts" / "e2e-logs" / prefix.rstrip(".")
-        artifacts.mkdir(parents=True, exist_ok=True)
-        for service in PORTS:
-            if (base / f"{service}.log").exists():
-                shutil.copy(base / f"{service}.log", artifacts / f"{service}.log")
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)
@@ -387,31 +377,16 @@ async def _escalation_tables(dsn: str) -> tuple[dict[str, tuple[Any, ...]], dict
     conn = await asyncpg.connect(dsn)
     try:
         tickets = {
-            r["ticket_id"]: (r["tenant"], r["folio"], r["correlation"], _as_dict(r["body"]), _as_dict(r["armed"]))
+            r["ticket_id"]: (r["tenant"], r["folio"], r["correlation"], jsonb(r["body"]), jsonb(r["armed"]))
             for r in await conn.fetch("SELECT * FROM escalation.tickets")
         }
         timers = {
-            r["timer_key"]: (r["due_at"], r["kind"], r["entity_id"], _as_dict(r["payload"]))
+            r["timer_key"]: (r["due_at"], r["kind"], r["entity_id"], jsonb(r["payload"]))
             for r in await conn.fetch("SELECT timer_key, due_at, kind, entity_id, payload FROM escalation.timers")
         }
         return tickets, timers
     finally:
         await conn.close()
-
-
-def _as_dict(value: object) -> dict[str, Any]:
-    return json.loads(value) if isinstance(value, str) else dict(value)  # type: ignore[call-overload]
-
-
-def _replay(stack: Stack, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / "helpdesk"), "replay", "escalation", *args],
-        env=stack.env(),
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
 
 
 async def test_replay_rebuilds_the_same_cases_and_stall_timers_from_the_log_and_the_service_goes_on(
@@ -428,14 +403,7 @@ async def test_replay_rebuilds_the_same_cases_and_stall_timers_from_the_log_and_
         await eventually(lambda: pending(client, stack, ticket["folio"], "unassigned_too_long"), timeout=30,
                          what="unassigned timer armed")  # fmt: skip
 
-        async def drained() -> bool:
-            conn = await asyncpg.connect(stack.dsn)
-            try:
-                return await conn.fetchval("SELECT count(*) FROM escalation.outbox") == 0
-            finally:
-                await conn.close()
-
-        assert await eventually(drained, timeout=20, what="escalation outbox drained")
+        assert await eventually(lambda: stack.outbox_empty("escalation"), timeout=20, what="escalation outbox drained")
         stack.kill("escalation", signal.SIGTERM)
         tickets, timers = await _escalation_tables(stack.dsn)
         fired = {key for row in tickets.values() for key in row[3]["fired"]}
@@ -453,7 +421,7 @@ async def test_replay_rebuilds_the_same_cases_and_stall_timers_from_the_log_and_
             body = json.dumps({**tickets[ticket["ticket_id"]][3], "level": 7})
             await conn.execute("UPDATE escalation.tickets SET body = $2::jsonb WHERE ticket_id = $1",
                                ticket["ticket_id"], body)  # fmt: skip
-            tampered = _replay(stack)
+            tampered = stack.replay("escalation")
             assert tampered.returncode == 3, tampered.stderr
             assert "tickets: DIFFERENT: " in tampered.stderr
             assert f"different: {ticket['ticket_id']} (body.level: 7 -> 0)" in tampered.stderr, tampered.stderr
@@ -464,7 +432,7 @@ async def test_replay_rebuilds_the_same_cases_and_stall_timers_from_the_log_and_
         finally:
             await conn.close()
 
-        switched = _replay(stack, "--switch", "--drop-old")
+        switched = stack.replay("escalation", "--switch", "--drop-old")
         assert switched.returncode == 0, switched.stderr
         assert f"tickets: same: {len(tickets)} equal, 0 different" in switched.stderr
         assert f"timers: same: {len(timers)} equal, 0 different" in switched.stderr
@@ -485,7 +453,7 @@ async def test_replay_rebuilds_the_same_cases_and_stall_timers_from_the_log_and_
         [esc] = await eventually(fired_once, timeout=30, what="the stall escalation after the switch")
         assert (esc.data.trigger, esc.data.level) == ("unassigned_too_long", 1)
         await eventually(lambda: webhook.notices(ticket["folio"]), timeout=30, what="its notice delivered")
-        [(tenant, request_id, response)] = [(r["tenant"], r["request_id"], _as_dict(r["response"])) for r in answers]
+        [(tenant, request_id, response)] = [(r["tenant"], r["request_id"], jsonb(r["response"])) for r in answers]
         retried = await client.post(
             f"{stack.url('escalation')}/v1/tickets/{response['folio']}/escalations?tenant={tenant}",
             json={"reason": "otra vez", "request_id": request_id}, headers=AGENT,
@@ -500,7 +468,7 @@ async def test_replay_rebuilds_the_same_cases_and_stall_timers_from_the_log_and_
         assert state is not None and state["fired"] == ["unassigned_too_long:1"] and state["pending_timers"] == []
 
         # PostgreSQL lost with no backup: the log alone rebuilds the cases and timers; the service goes on.
-        assert await eventually(drained, timeout=20, what="escalation outbox drained")
+        assert await eventually(lambda: stack.outbox_empty("escalation"), timeout=20, what="escalation outbox drained")
         stack.kill("escalation", signal.SIGTERM)
         tickets, timers = await _escalation_tables(stack.dsn)
         conn = await asyncpg.connect(stack.dsn)
@@ -508,7 +476,7 @@ async def test_replay_rebuilds_the_same_cases_and_stall_timers_from_the_log_and_
             await conn.execute("DROP SCHEMA escalation CASCADE")
         finally:
             await conn.close()
-        recovered = _replay(stack, "--switch")
+        recovered = stack.replay("escalation", "--switch")
         assert recovered.returncode == 0, recovered.stderr
         assert f"0 equal, 0 different, 0 only in escalation, {len(tickets)} only in the replay" in recovered.stderr
         assert await _escalation_tables(stack.dsn) == (tickets, timers)

@@ -3,20 +3,16 @@ instants (driven by the injected clock), met targets, re-targeting, and a timer 
 
 from __future__ import annotations
 
-import json
 import signal
-import subprocess
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import httpx
 import pytest
 from helpdesk_events import TicketEvent, decode_ticket_event
-from helpdesk_testing import eventually, read_topic
-from helpdesk_testing.stack import BIN
+from helpdesk_testing import eventually, jsonb, read_topic
 from sla.domain.calendar import BusinessCalendar
 from sla.domain.calendar_config import load_calendars
 
@@ -384,21 +380,6 @@ async def _sla_state(dsn: str) -> tuple[dict[str, object], dict[str, tuple[objec
         await conn.close()
 
 
-def _as_dict(state: object) -> dict[str, Any]:
-    return json.loads(state) if isinstance(state, str) else dict(state)  # type: ignore[call-overload]
-
-
-def _replay(stack, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / "helpdesk"), "replay", "sla", *args],
-        env=stack.env(),
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-
-
 async def test_replay_rebuilds_the_same_clocks_and_timers_from_the_log_and_the_service_goes_on(sla, clock):
     """`helpdesk replay sla` on the history of this module (warnings, breaches, pauses, met targets, two
     policy versions): the replayed schema equals the live one; a tampered live row is reported; after
@@ -408,18 +389,11 @@ async def test_replay_rebuilds_the_same_clocks_and_timers_from_the_log_and_the_s
     [applied] = await wait("SlaPolicyApplied")
     first_due = next(t.due_at for t in applied.data.targets if t.name == "first_response")
 
-    async def drained() -> bool:
-        conn = await asyncpg.connect(sla.dsn)
-        try:
-            return await conn.fetchval("SELECT count(*) FROM sla.outbox") == 0
-        finally:
-            await conn.close()
-
-    assert await eventually(drained, timeout=20, what="sla outbox drained")
+    assert await eventually(lambda: sla.outbox_empty("sla"), timeout=20, what="sla outbox drained")
     sla.kill("sla", signal.SIGTERM)
     tickets, timers = await _sla_state(sla.dsn)
-    phases = {c["phase"] for s in tickets.values() for c in _as_dict(s).get("targets", {}).values()}
-    warned = any(c["warned"] for s in tickets.values() for c in _as_dict(s).get("targets", {}).values())
+    phases = {c["phase"] for s in tickets.values() for c in jsonb(s).get("targets", {}).values()}
+    warned = any(c["warned"] for s in tickets.values() for c in jsonb(s).get("targets", {}).values())
     assert len(tickets) >= 10 and timers, "the module's history should have left clocks and armed timers"
     assert {"breached", "met"} <= phases and warned, f"a history with breaches, met targets and warnings: {phases}"
 
@@ -427,7 +401,7 @@ async def test_replay_rebuilds_the_same_clocks_and_timers_from_the_log_and_the_s
     conn = await asyncpg.connect(sla.dsn)
     try:
         await conn.execute("UPDATE sla.timers SET due_at = due_at + interval '1 hour' WHERE timer_key = $1", key)
-        tampered = _replay(sla)
+        tampered = sla.replay("sla")
         assert tampered.returncode == 3, tampered.stderr
         assert "timers: DIFFERENT: " in tampered.stderr and f"different: {key}" in tampered.stderr
         assert "sla_tickets: same" in tampered.stderr
@@ -435,7 +409,7 @@ async def test_replay_rebuilds_the_same_clocks_and_timers_from_the_log_and_the_s
     finally:
         await conn.close()
 
-    switched = _replay(sla, "--switch", "--drop-old")
+    switched = sla.replay("sla", "--switch", "--drop-old")
     assert switched.returncode == 0, switched.stderr
     assert f"sla_tickets: same: {len(tickets)} equal, 0 different" in switched.stderr
     assert f"timers: same: {len(timers)} equal, 0 different" in switched.stderr
@@ -449,12 +423,12 @@ async def test_replay_rebuilds_the_same_clocks_and_timers_from_the_log_and_the_s
         await conn.execute("DROP SCHEMA sla CASCADE")
     finally:
         await conn.close()
-    recovered = _replay(sla, "--switch")
+    recovered = sla.replay("sla", "--switch")
     assert recovered.returncode == 0, recovered.stderr
     assert f"0 equal, 0 different, 0 only in sla, {len(tickets)} only in the replay" in recovered.stderr
     rebuilt, rearmed = await _sla_state(sla.dsn)
     assert rebuilt.keys() == tickets.keys()
-    current = {k for k, v in tickets.items() if (_as_dict(v).get("policy") or {}).get("policy_version") == "e2e-sla-2"}
+    current = {k for k, v in tickets.items() if (jsonb(v).get("policy") or {}).get("policy_version") == "e2e-sla-2"}
     assert current and {k: rebuilt[k] for k in current} == {k: tickets[k] for k in current}
     assert {k for k in rearmed if k.split(":")[1] in current} == {k for k in timers if k.split(":")[1] in current}
 

@@ -23,7 +23,7 @@ import asyncpg
 import httpx
 import pytest
 from helpdesk_runtime.topics_admin import ensure_topics
-from helpdesk_testing.stack import FAST_SLA, PORTS, Stack
+from helpdesk_testing.stack import BASE, FAST_SLA, Stack
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "deploy" / "config" / "sample"
@@ -88,20 +88,13 @@ async def secure(
         },
         keys=keys,
         pg_password=password,
+        port_base=BASE + 30,  # package scope: it may still run when the next package's stack starts
     )
     s.shift_clock(0)
     try:
-        for name in PORTS:
-            s.start(name)
-        for name in PORTS:
-            await s.ready(name)
-        yield s
+        async with s.running(ROOT / "test-artifacts" / "security-logs" / prefix.rstrip(".")):
+            yield s
     finally:
-        s.stop_all()
-        artifacts = ROOT / "test-artifacts" / "security-logs" / prefix.rstrip(".")
-        artifacts.mkdir(parents=True, exist_ok=True)
-        for log in base.glob("*.log"):
-            shutil.copy(log, artifacts / log.name)
         admin = await asyncpg.connect(pg_admin_dsn)
         try:
             await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')

@@ -13,17 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
 import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 from helpdesk_runtime.ratelimit import fingerprint
 from helpdesk_runtime.topics_admin import ensure_topics
-from helpdesk_testing import eventually
-from helpdesk_testing.stack import BASE, BIN, PORTS
+from helpdesk_testing.stack import BASE, BIN, PORTS, serving
 
 from .conftest import MAX_BODY_BYTES
 
@@ -92,27 +89,10 @@ async def limited(secure, kafka_bootstrap) -> AsyncIterator[str]:
         HELPDESK_RATE_LIMIT_PER_SECOND="1",
         HELPDESK_RATE_LIMIT_BURST="3",
     )
-    with (secure.log_dir / "projections-limited.log").open("ab") as log:
-        proc = subprocess.Popen([str(BIN / "helpdesk-projections"), "serve"], env=env, stdout=log, stderr=log)
-    url = f"http://127.0.0.1:{LIMITED_PORT}"
-
-    async def ready() -> bool:
-        assert proc.poll() is None, (secure.log_dir / "projections-limited.log").read_text()[-3000:]
-        try:
-            async with httpx.AsyncClient() as c:
-                return (await c.get(f"{url}/readyz", timeout=2)).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    try:
-        await eventually(ready, timeout=60, interval=0.2, what="rate-limited projections ready")
+    command = [str(BIN / "helpdesk-projections"), "serve"]
+    log = secure.log_dir / "projections-limited.log"
+    async with serving(command, env, LIMITED_PORT, log, "rate-limited projections") as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 async def test_one_key_over_its_rate_gets_429_while_another_is_served(secure, limited, client):

@@ -161,6 +161,8 @@ class Consumer(Generic[T]):
         self.attempts = attempts
         self.batch = batch
         self.started = False
+        self.missing_topics: list[str] = []
+        """The topics this consumer waits for before joining its group (empty once they all exist)."""
         self._stop = asyncio.Event()
         options: dict[str, Any] = {
             "bootstrap_servers": bootstrap,
@@ -221,6 +223,7 @@ class Consumer(Generic[T]):
         while not self._stop.is_set():
             await self._kafka._client.force_metadata_update()  # noqa: SLF001 - metadata of topics not subscribed yet
             missing = [t for t in self.spec.topics if not self._kafka.partitions_for_topic(t)]
+            self.missing_topics = missing
             if not missing:
                 return
             if delay >= 1:

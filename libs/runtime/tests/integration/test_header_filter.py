@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import uuid
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from helpdesk_runtime.clock import SystemClock
 from helpdesk_runtime.consumer import Consumer, ConsumerSpec, Record, by_header
-from helpdesk_runtime.db import create_pool, migrate
 from helpdesk_runtime.uow import Tx
 from helpdesk_testing import eventually
 
@@ -32,12 +29,11 @@ def test_by_header_keeps_the_listed_types_and_drops_the_own_producer():
     assert by_header(not_from="intake")(record(("type", b"Anything")))
 
 
-async def test_unwanted_records_are_not_decoded_but_their_offsets_advance(kafka_bootstrap, pg_dsn, topic_prefix):
+async def test_unwanted_records_are_not_decoded_but_their_offsets_advance(
+    kafka_bootstrap, topic_prefix, schema_pool, make_topics
+):
     topic = f"{topic_prefix}filter.in"
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
-    await admin.start()
-    await admin.create_topics([NewTopic(topic, 2, 1), NewTopic(f"{topic_prefix}helpdesk.deadletter", 1, 1)])
-    await admin.close()
+    await make_topics(("filter.in", 2))
     producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
     await producer.start()
     sent = {"Keep": [], "Skip": [], "none": []}
@@ -62,9 +58,7 @@ async def test_unwanted_records_are_not_decoded_but_their_offsets_advance(kafka_
     async def handle(tx: Tx, message: dict[str, str], rec: Record) -> None:
         handled.append(message["id"])
 
-    schema = f"filter_{uuid.uuid4().hex[:8]}"
-    pool = await create_pool(pg_dsn, schema)
-    await migrate(pool, schema)
+    pool, schema = schema_pool
     spec: ConsumerSpec[dict[str, str]] = ConsumerSpec(
         name="filter.test",
         topics=[topic],
@@ -89,5 +83,3 @@ async def test_unwanted_records_are_not_decoded_but_their_offsets_advance(kafka_
     finally:
         consumer.stop()
         await asyncio.gather(task, return_exceptions=True)
-        await pool.execute(f"DROP SCHEMA {schema} CASCADE")
-        await pool.close()

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
 from helpdesk_runtime.topics_admin import read_all
 
-__all__ = ["eventually", "read_topic"]
+__all__ = ["eventually", "jsonb", "read_topic"]
 
 T = TypeVar("T")
 
@@ -36,3 +37,8 @@ async def eventually(
 async def read_topic(bootstrap: str, topic: str, *, timeout: float = 10.0) -> list[Any]:
     """Read every record currently in ``topic`` (up to the high watermarks at call time)."""
     return await read_all(bootstrap, topic, within=timeout)
+
+
+def jsonb(value: str | Mapping[str, Any]) -> dict[str, Any]:
+    """A jsonb column as asyncpg returns it (text, unless a codec is set) as a dict."""
+    return dict(json.loads(value) if isinstance(value, str) else value)

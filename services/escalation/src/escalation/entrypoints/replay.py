@@ -34,7 +34,7 @@ import logging
 from datetime import datetime
 
 from helpdesk_events import TicketEscalated, TicketEvent
-from helpdesk_runtime.consumer import ConsumerSpec, Record
+from helpdesk_runtime.consumer import Record
 from helpdesk_runtime.db import check_schema_name
 from helpdesk_runtime.replay import Compare, ReplaySpec
 from helpdesk_runtime.timers import Timer, TimerHandler
@@ -158,16 +158,7 @@ def replay_spec(matrix: Matrix, directory: Directory, fire: TimerHandler, *, top
             )
 
     return ReplaySpec(
-        consumers=[
-            ConsumerSpec(
-                name=applied.name,
-                topics=applied.topics,
-                decode=applied.decode,
-                handle=handle,
-                dedupe_key=applied.dedupe_key,
-                correlation=applied.correlation,
-            )
-        ],
+        consumers=[dataclasses.replace(applied, handle=handle, handle_batch=None, wants=None)],
         compare=[
             Compare("tickets", "ticket_id", ignore=("updated_at",)),
             Compare("timers", "timer_key", ignore=("attempts",)),

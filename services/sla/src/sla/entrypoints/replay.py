@@ -15,6 +15,7 @@ names (found by a pre-scan of the log; the versions themselves are carried over 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from helpdesk_events import (
@@ -25,7 +26,7 @@ from helpdesk_events import (
     TicketOpened,
     decode_ticket_event,
 )
-from helpdesk_runtime.consumer import ConsumerSpec, Record
+from helpdesk_runtime.consumer import Record
 from helpdesk_runtime.replay import Compare, ReplaySpec
 from helpdesk_runtime.timers import Timer, TimerHandler
 from helpdesk_runtime.uow import Tx
@@ -33,7 +34,7 @@ from helpdesk_runtime.uow import Tx
 from ..adapters import store
 from ..adapters.store import timer_prefix
 from .process import Configuration, step
-from .tickets_consumer import RELEVANT
+from .tickets_consumer import RELEVANT, tickets_consumer
 
 log = logging.getLogger("helpdesk.sla.replay")
 
@@ -108,17 +109,10 @@ def replay_spec(config: Configuration, fire: TimerHandler, *, topic: str) -> Rep
                 extra={"ticket_id": event.ticket_id, "type": event.type, "target": event.data.target},
             )
 
+    # The live consumer's identity, decoding and dedupe; every record (its own facts too), this handler.
+    live = tickets_consumer(config, topic=topic)
     return ReplaySpec(
-        consumers=[
-            ConsumerSpec(
-                name="sla.tickets",
-                topics=[topic],
-                decode=decode_ticket_event,
-                handle=handle,
-                dedupe_key=lambda e: str(e.event_id),
-                correlation=lambda e: str(e.correlation_id) if e.correlation_id else None,
-            )
-        ],
+        consumers=[dataclasses.replace(live, handle=handle, handle_batch=None, wants=None)],
         compare=[
             Compare("sla_tickets", "ticket_id", ignore=("updated_at",)),
             Compare("timers", "timer_key", ignore=("attempts",)),
