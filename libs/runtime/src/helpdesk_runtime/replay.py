@@ -38,8 +38,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from .consumer import Consumer, ConsumerSpec, Record
 from .db import check_schema_name, connect_options, create_pool, migrate
-
-Offsets = dict[tuple[str, int], int]
+from .progress import Offsets, Progress, caught_up, progress, render
 
 
 @dataclass(frozen=True)
@@ -140,17 +139,6 @@ async def scan(
 
 def _keyed(offsets: dict[TopicPartition, int]) -> Offsets:
     return {(tp.topic, tp.partition): offset for tp, offset in offsets.items()}
-
-
-def caught_up(end: Offsets, stored: Offsets, start: Offsets) -> bool:
-    return all(stored.get(tp, start.get(tp, 0)) >= off for tp, off in end.items() if off > start.get(tp, 0))
-
-
-def _bar(done: int, total: int, elapsed: float) -> str:
-    share = done / total if total else 1.0
-    rate = done / elapsed if elapsed > 0 else 0.0
-    filled = int(share * 30)
-    return f"[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} events, {rate:,.0f}/s"
 
 
 async def _stored(pool: asyncpg.Pool, names: list[str]) -> dict[str, Offsets]:
@@ -288,12 +276,9 @@ async def replay(
         try:
             while True:
                 stored = await _stored(pool, list(wanted))
-                done = sum(
-                    max(0, min(stored[n].get(tp, start[tp]), off) - start[tp])
-                    for n, w in wanted.items()
-                    for tp, off in w.items()
-                )
-                out.write("\r" + _bar(done, total, time.monotonic() - began))
+                elapsed = time.monotonic() - began
+                parts = [progress(start, w, stored[n], elapsed) for n, w in wanted.items()]
+                out.write("\r" + render(Progress(sum(p.done for p in parts), total, elapsed)))
                 out.flush()
                 if all(caught_up(w, stored[n], start) for n, w in wanted.items()):
                     break

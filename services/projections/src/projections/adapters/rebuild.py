@@ -7,29 +7,18 @@ import time
 from collections.abc import Awaitable, Callable
 
 import asyncpg
+from helpdesk_runtime.progress import Offsets as Offsets
+from helpdesk_runtime.progress import caught_up as caught_up
+from helpdesk_runtime.progress import progress as progress
 
-from ..domain.progress import Progress
 from .analytics import analytics_ddl
 from .db_names import check
-
-Offsets = dict[tuple[str, int], int]
 
 
 async def stored_offsets(conn: asyncpg.Connection, schema: str) -> Offsets:
     query = f"SELECT topic, partition, next_offset FROM {check(schema)}.consumer_offsets"  # noqa: S608 - checked name
     rows = await conn.fetch(query)
     return {(r["topic"], r["partition"]): r["next_offset"] for r in rows}
-
-
-def progress(start: Offsets, end: Offsets, stored: Offsets, elapsed: float) -> Progress:
-    total = sum(end[tp] - start.get(tp, 0) for tp in end)
-    done = sum(max(0, min(stored.get(tp, start.get(tp, 0)), end[tp]) - start.get(tp, 0)) for tp in end)
-    return Progress(done=done, total=total, elapsed=elapsed)
-
-
-def caught_up(target: Offsets, stored: Offsets, start: Offsets) -> bool:
-    """Every partition holding records up to ``target`` is applied that far."""
-    return all(stored.get(tp, start.get(tp, 0)) >= off for tp, off in target.items() if off > start.get(tp, 0))
 
 
 async def switch(

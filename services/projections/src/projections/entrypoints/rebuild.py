@@ -20,49 +20,21 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from helpdesk_events.topics import DIRECTORY, TICKETS
 from helpdesk_runtime.clock import clock_from
 from helpdesk_runtime.consumer import Consumer
 from helpdesk_runtime.db import create_pool, migrate
+from helpdesk_runtime.progress import render
+from helpdesk_runtime.replay import topic_bounds
 
 from ..adapters import rebuild as sql
 from ..adapters.schema import ddl
 from ..config import ProjectionsSettings
-from ..domain.progress import render
 from .consumers import directory_consumer, tickets_consumer
 
 NEXT = "projections_next"
 REBUILD_BATCH = 5000
 """Records per poll while replaying (at least): a replay only catches up, so bigger set-based writes."""
-
-
-async def topic_bounds(settings: ProjectionsSettings) -> tuple[sql.Offsets, sql.Offsets]:
-    """Beginning and end offsets of every partition of the consumed topics."""
-    client = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, **settings.kafka_options())
-    await client.start()
-    try:
-        tps = [
-            TopicPartition(topic, p)
-            for topic in (settings.topic(TICKETS), settings.topic(DIRECTORY))
-            for p in sorted(client.partitions_for_topic(topic) or await _partitions(client, topic))
-        ]
-        starts = await client.beginning_offsets(tps)
-        ends = await client.end_offsets(tps)
-        return {(t.topic, t.partition): o for t, o in starts.items()}, {
-            (t.topic, t.partition): o for t, o in ends.items()
-        }
-    finally:
-        await client.stop()
-
-
-def _keyed(offsets: dict[TopicPartition, int]) -> sql.Offsets:
-    return {(tp.topic, tp.partition): offset for tp, offset in offsets.items()}
-
-
-async def _partitions(client: AIOKafkaConsumer, topic: str) -> set[int]:
-    await client._client.force_metadata_update()  # noqa: SLF001 - metadata of a topic not subscribed to
-    return client.partitions_for_topic(topic) or set()
 
 
 async def rebuild(
@@ -74,7 +46,8 @@ async def rebuild(
         async with pool.acquire() as conn:
             await conn.execute(f"DROP SCHEMA IF EXISTS {NEXT} CASCADE")
         await migrate(pool, NEXT, ddl(NEXT, analytics=False))
-        start, end = await topic_bounds(settings)
+        topics = [settings.topic(TICKETS), settings.topic(DIRECTORY)]
+        start, end = await topic_bounds(settings.kafka_bootstrap, topics, settings.kafka_options())
         group = f"{settings.topic_prefix}rebuild-{int(time.time())}."
         consumers: list[Consumer[Any]] = [
             Consumer(

@@ -1,8 +1,17 @@
-"""Replay progress for ``helpdesk projections rebuild``: a text bar with events/s and ETA."""
+"""How far a replay of the log has come (``helpdesk projections rebuild``, ``helpdesk replay SERVICE``):
+offsets per (topic, partition), whether they are caught up, and a text bar with events/s and ETA."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+Offsets = dict[tuple[str, int], int]
+"""Next offset per (topic, partition)."""
+
+
+def caught_up(target: Offsets, stored: Offsets, start: Offsets) -> bool:
+    """Every partition holding records up to ``target`` is applied that far."""
+    return all(stored.get(tp, start.get(tp, 0)) >= off for tp, off in target.items() if off > start.get(tp, 0))
 
 
 @dataclass(frozen=True)
@@ -36,3 +45,10 @@ def render(p: Progress, width: int = 30) -> str:
     filled = int(share * width)
     bar = "#" * filled + "." * (width - filled)
     return f"[{bar}] {share:4.0%} {p.done:,}/{p.total:,} events  {p.rate:,.0f} ev/s  ETA {_clock(p.eta)}"
+
+
+def progress(start: Offsets, end: Offsets, stored: Offsets, elapsed: float) -> Progress:
+    """Records applied between ``start`` and ``end``, from the offsets stored so far."""
+    total = sum(end[tp] - start.get(tp, 0) for tp in end)
+    done = sum(max(0, min(stored.get(tp, start.get(tp, 0)), end[tp]) - start.get(tp, 0)) for tp in end)
+    return Progress(done=done, total=total, elapsed=elapsed)
