@@ -366,9 +366,9 @@ def _with_policy(*more: he.TicketEvent) -> he.TicketState:
 def test_policy_starts_the_clocks():
     state = _with_policy()
 
-    assert state.sla == {
-        "first_response": he.SlaClock(name="first_response", due_at=FR_DUE, state="running"),
-        "resolution": he.SlaClock(name="resolution", due_at=RES_DUE, state="running"),
+    assert {n: (c.state, c.due_at, c.cycle) for n, c in state.sla.items()} == {
+        "first_response": ("running", FR_DUE, 1),
+        "resolution": ("running", RES_DUE, 1),
     }
     assert (state.sla_policy_id, state.sla_policy_version) == ("p3-standard", "7")
 
@@ -428,27 +428,38 @@ def test_a_merge_stops_every_clock_whichever_comes_first():
     assert {n: c.state for n, c in late.sla.items()} == {"first_response": "stopped", "resolution": "stopped"}
 
 
-def test_a_breach_that_raced_an_in_time_reply_is_ignored():
+def _outcome(state: he.TicketState, name: str) -> tuple[object, ...]:
+    c = state.sla[name]
+    return (c.state, c.breached_at, c.within_target)
+
+
+def test_a_breach_that_raced_an_in_time_reply_is_recorded_then_withdrawn():
     state = _with_policy(replied(at=at_min(59)))  # the sla service has not seen the reply yet
+    assert he.answered_in_time(state, "first_response", FR_DUE)
 
-    assert ignored(state, breached("first_response", FR_DUE))
+    state = then(state, breached("first_response", FR_DUE))
+    assert _outcome(state, "first_response") == ("breached", FR_DUE, None)
+    state = then(state, met("first_response", at_min(59), FR_DUE))
+    assert _outcome(state, "first_response") == ("met", None, True)
 
 
-def test_a_breach_that_raced_an_in_time_resolution_is_ignored():
-    assert ignored(_with_policy(status("resolved", at=at_min(400))), breached("resolution", RES_DUE))
-    assert ignored(_with_policy(merged(at=at_min(400))), breached("resolution", RES_DUE))
-
-
-def test_a_breach_that_raced_an_in_time_next_response_is_ignored():
+def test_a_breach_answered_in_time_is_told_by_the_log_facts():
+    assert he.answered_in_time(_with_policy(status("resolved", at=at_min(400))), "resolution", RES_DUE)
+    assert not he.answered_in_time(_with_policy(merged(at=at_min(400))), "resolution", RES_DUE)
+    assert not he.answered_in_time(_with_policy(replied(at=at_min(61))), "first_response", FR_DUE)
     nr_due = at_min(150)
-    state = given(
-        opened(),
-        customer_message(at=at_min(100)),
-        resumed(due("next_response", nr_due)),
-        replied(at=at_min(140)),
-    )
+    state = given(opened(), customer_message(at=at_min(100)), resumed(due("next_response", nr_due)))
+    assert not he.answered_in_time(state, "next_response", nr_due)
+    assert he.answered_in_time(then(state, replied(at=at_min(140))), "next_response", nr_due)
 
-    assert ignored(state, breached("next_response", nr_due))
+
+def test_a_breach_logged_before_the_in_time_reply_is_withdrawn_by_the_met_that_follows():
+    """The breach reached the log before the reply that met the target in time: the sla service records the
+    target met within target, and that outcome is compliant."""
+    state = _with_policy(breached("first_response", FR_DUE))
+    assert _outcome(state, "first_response") == ("breached", FR_DUE, None)
+    state = then(state, replied(at=at_min(59)), met("first_response", at_min(59), FR_DUE))
+    assert _outcome(state, "first_response") == ("met", None, True)
 
 
 def test_a_message_logged_after_the_reply_is_unanswered_whatever_its_timestamp():
@@ -469,7 +480,7 @@ def test_a_message_logged_after_the_reply_is_unanswered_whatever_its_timestamp()
     assert after.sla["next_response"].state == "breached"
     answered = he.evolve(state, replied(at=at_min(150)))
     assert answered.unanswered_since is None
-    assert ignored(answered, breached("next_response", nr_due))  # the timer raced this in-time reply
+    assert he.answered_in_time(answered, "next_response", nr_due)  # the timer raced this in-time reply
 
 
 def test_unanswered_since_is_the_oldest_message_no_reply_followed():
@@ -505,13 +516,13 @@ def test_pause_and_resume_replan_the_clocks():
     assert {c.state for c in state.sla.values()} == {"paused"}
     assert ignored(state, paused(at=at_min(31)))
     assert ignored(state, warned("first_response", FR_DUE))
+    assert ignored(state, breached("first_response", FR_DUE))
 
     state = he.evolve(state, resumed(due("resolution", at_min(600)), at=at_min(150)))
 
     assert not state.sla_paused
-    assert state.sla["resolution"] == he.SlaClock(
-        name="resolution", due_at=at_min(600), state="warning", warning_threshold=0.75
-    )
+    resolution = state.sla["resolution"]
+    assert (resolution.state, resolution.due_at, resolution.warning_threshold) == ("warning", at_min(600), 0.75)
     assert state.sla["first_response"].state == "running"
 
 
@@ -523,7 +534,8 @@ def test_resume_starts_a_new_cycle_of_a_met_target():
         resumed(due("next_response", at_min(90))),
     )
 
-    assert state.sla["next_response"] == he.SlaClock(name="next_response", due_at=at_min(90), state="running")
+    clock = state.sla["next_response"]
+    assert (clock.state, clock.due_at, clock.met_at, clock.cycle) == ("running", at_min(90), None, 2)
 
 
 def test_reapplying_a_policy_keeps_outcomes_and_replans_the_rest():

@@ -69,12 +69,20 @@ def _check_step(before: he.TicketState, event: he.TicketEvent, after: he.TicketS
     # resolved/closed tickets keep their assignee and team
     if before.status in ("resolved", "closed") and not isinstance(event, he.TicketStatusChanged):
         assert (after.assignee, after.team) == (before.assignee, before.team)
-    # SLA outcomes stick, except a new cycle started by a resume
+    # SLA outcomes stick within a cycle (a breach is withdrawn only by a met within target)
     for name, clock in before.sla.items():
-        if clock.state == "met" and not isinstance(event, he.SlaClockResumed):
-            assert after.sla[name] == clock
-        if clock.breached_at is not None and not isinstance(event, he.SlaClockResumed):
-            assert after.sla[name].breached_at == clock.breached_at
+        now = after.sla[name]
+        if now.cycle != clock.cycle or isinstance(event, he.SlaClockResumed) and now.met_at is None:
+            continue  # a new cycle (legacy resumes carry no cycle number)
+        if clock.state == "met":
+            assert (now.phase, now.met_at, now.within_target, now.breached_at) == (
+                "met",
+                clock.met_at,
+                clock.within_target,
+                clock.breached_at,
+            )
+        if clock.breached_at is not None and not (now.phase == "met" and now.within_target):
+            assert now.breached_at == clock.breached_at
 
 
 @PROPERTY

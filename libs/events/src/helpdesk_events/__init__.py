@@ -9,7 +9,8 @@ Module layout:
 * ``inbound``     InboundMessage, what channel adapters publish
 * ``codec``       encode / decode* and DecodeError; ``upcasters``: old schema versions -> current
 * ``topics``      topic names and specs, record keys
-* ``state``, ``fold``, ``sla_clocks``   TicketState and the pure fold (rules in ``fold``'s docstring)
+* ``state``, ``fold``   TicketState and the pure fold (rules in ``fold``'s docstring)
+* ``sla_clock``   the one SLA clock model, shared by the fold and the sla service
 """
 
 from helpdesk_events.catalogue import (
@@ -44,7 +45,7 @@ from helpdesk_events.escalation import (
     TicketEscalated,
     TicketEscalatedData,
 )
-from helpdesk_events.fold import applies, evolve, fold
+from helpdesk_events.fold import answered_in_time, applies, evolve, fold
 from helpdesk_events.inbound import InboundMessage, Sender
 from helpdesk_events.lifecycle import (
     AgentReplied,
@@ -90,6 +91,8 @@ from helpdesk_events.sla import (
     SlaTargetDue,
     SlaTargetMet,
     SlaTargetMetData,
+    SlaTargetStopped,
+    SlaTargetStoppedData,
     SlaWarning,
     SlaWarningData,
 )
@@ -109,6 +112,7 @@ from helpdesk_events.types import (
     PRIORITIES,
     Attachment,
     Channel,
+    ClockPhase,
     Customer,
     Payload,
     Presence,
@@ -127,12 +131,14 @@ __all__ = [
     "AgentRegisteredData",
     "AgentReplied",
     "AgentRepliedData",
+    "answered_in_time",
     "AnyEvent",
     "applies",
     "Attachment",
     "can_transition",
     "Candidate",
     "Channel",
+    "ClockPhase",
     "ClockState",
     "Customer",
     "CustomerMessageReceived",
@@ -186,6 +192,8 @@ __all__ = [
     "SlaTargetMet",
     "SlaTargetMetData",
     "SlaTargetName",
+    "SlaTargetStopped",
+    "SlaTargetStoppedData",
     "SlaWarning",
     "SlaWarningData",
     "Status",

@@ -30,6 +30,7 @@ from helpdesk_events.sla import (
     SlaClockResumed,
     SlaPolicyApplied,
     SlaTargetMet,
+    SlaTargetStopped,
     SlaWarning,
 )
 
@@ -53,6 +54,7 @@ TicketEvent = Annotated[
     | SlaWarning
     | SlaBreached
     | SlaTargetMet
+    | SlaTargetStopped
     | TicketEscalated
     | EscalationNoticeRequested,
     Field(discriminator="type"),
@@ -85,6 +87,7 @@ AnyEvent = Annotated[
     | SlaWarning
     | SlaBreached
     | SlaTargetMet
+    | SlaTargetStopped
     | TicketEscalated
     | EscalationNoticeRequested
     | TeamDefined

@@ -35,8 +35,7 @@ Lifecycle (intake)
     (keeps the team): routing decides again and records it (``TicketAssigned``, or ``TicketQueued`` when
     nobody has room), so a reopened ticket never shows an agent above capacity.
   * ``TicketMerged`` closes the ticket (``closed_at``) and sets ``merged_into``; ignored when already closed
-    or merged, or merged into itself. Every SLA clock still open is ``stopped`` (the sla service stops
-    them all, resolution included, without an event).
+    or merged, or merged into itself.
   * ``SatisfactionRated``: the latest rating wins, in any status.
   * ``TicketContactChanged`` (contacts merged or unmerged) replaces the customer, in any status.
   * Priority/category changes apply unless closed; a change to the current value is ignored.
@@ -56,25 +55,24 @@ Escalation
   * ``raise_priority_to`` applies only if more urgent than the current priority.
   * ``EscalationNoticeRequested`` is recorded (``updated_at``) and changes nothing.
 
-SLA (only the sla service's events move clocks, with one exception)
-  * Resolving or closing stops the response targets (first/next response) still running, warning or
-    paused: ``stopped``, neither met nor breached. The sla service stops their timers without an event of
-    its own, and a read model must not show them ticking forever. A later cycle (``SlaClockResumed``)
-    starts them again, as after ``met``. The same holds when the resolve/close is folded first: a response
-    target that ``SlaPolicyApplied`` or ``SlaClockResumed`` plans on a resolved or closed ticket (decided
-    before the sla service reached the resolve, which then stops it) starts ``stopped``.
-  * ``SlaPolicyApplied`` records the policy and (re)plans each listed target as running (paused while the
-    clock is paused); a target already met or breached keeps its outcome.
-  * ``SlaClockPaused`` pauses running/warning clocks (ignored if already paused). ``SlaClockResumed``
-    unpauses them and re-plans each listed target: a met or stopped target starts a new cycle (how ``next_response``
-    restarts), a breached one stays breached with the new due time, others take the new due time.
-  * ``SlaWarning`` applies to running/warning clocks (the highest threshold is kept).
-  * ``SlaBreached`` is ignored after the target was met or already breached, and also when the ticket's own
-    facts show the target satisfied by the due time (the timer raced the reply/resolution): first
-    response at or before due, resolved (or closed) at or before due, or for ``next_response`` no customer
-    message left unanswered (in log order) and the last agent reply at or before due.
-  * ``SlaTargetMet``: the first one per cycle wins; a late met keeps ``breached_at``.
-  * Unknown targets in warning/breach/met events create their clock.
+SLA (only the sla service's events move clocks: :mod:`helpdesk_events.sla_clock` is the one model)
+  * Every move of a target's clock is an event of the sla service, applied with the same
+    :class:`~helpdesk_events.sla_clock.SlaClock` transition the service used, in the order it decided them
+    (its events for one ticket are in log order): ``SlaPolicyApplied`` and ``SlaClockResumed`` set each
+    listed target's ``phase``, ``cycle``, ``started_at`` and due time as decided (another cycle than the
+    fold's starts a fresh clock; the same cycle keeps its outcome fields); ``SlaWarning`` (running only),
+    ``SlaBreached`` (running only), ``SlaTargetMet`` (running or breached; within target it withdraws a breach
+    that raced it), ``SlaTargetStopped`` (anything but met/stopped). A move that does not apply is ignored.
+  * ``SlaClockPaused`` pauses every clock (ignored if already paused); ``SlaClockResumed`` ends the pause,
+    except one with reason ``customer_message`` (a ``next_response`` cycle started while pending).
+  * Unknown targets in warning/breach/met/stop events create their clock (running).
+  * A breach is recorded even when the log already holds the reply or resolution that met the target in
+    time (the timer raced it): the service records that target met within target next, which withdraws
+    the breach (``breached_at`` cleared). :func:`answered_in_time` tells such a breach (escalation ignores it).
+  * Events before 2026-12 carry no ``phase`` and the service did not publish stops then: for such a ticket
+    (``sla_stops_recorded`` false) resolving or closing stops the running response targets, a merge stops
+    every running clock, a target planned on a ticket already done starts stopped, a policy applied keeps a
+    met/breached outcome and a resume restarts a met or stopped target.
 """
 
 from collections.abc import Iterable
@@ -103,9 +101,10 @@ from helpdesk_events.sla import (
     SlaClockResumed,
     SlaPolicyApplied,
     SlaTargetMet,
+    SlaTargetStopped,
     SlaWarning,
 )
-from helpdesk_events.sla_clocks import apply_sla
+from helpdesk_events.sla_fold import answered_in_time, apply_sla, legacy_stopped
 from helpdesk_events.state import TICKET_STATUSES as TICKET_STATUSES
 from helpdesk_events.state import ClockState as ClockState
 from helpdesk_events.state import SlaClock as SlaClock
@@ -187,8 +186,7 @@ def _apply(s: TicketState, e: TicketEvent) -> TicketState | None:
         case TicketMerged():
             if s.status == "closed" or s.merged_into is not None or e.data.into_ticket_id == s.ticket_id:
                 return None
-            # The sla service stops every clock of a merged ticket, resolution included, without an event.
-            stopped = _stopped(s, s.sla)
+            stopped = legacy_stopped(s, tuple(s.sla))
             return _set(
                 s, status="closed", closed_at=e.occurred_at, merged_into=e.data.into_ticket_id, sla={**s.sla, **stopped}
             )
@@ -208,7 +206,15 @@ def _apply(s: TicketState, e: TicketEvent) -> TicketState | None:
             return _escalated(s, e)
         case EscalationNoticeRequested():
             return s
-        case SlaPolicyApplied() | SlaClockPaused() | SlaClockResumed() | SlaWarning() | SlaBreached() | SlaTargetMet():
+        case (
+            SlaPolicyApplied()
+            | SlaClockPaused()
+            | SlaClockResumed()
+            | SlaWarning()
+            | SlaBreached()
+            | SlaTargetMet()
+            | SlaTargetStopped()
+        ):
             return apply_sla(s, e)
         case _:  # not a ticket event: nothing to apply
             return None
@@ -244,25 +250,13 @@ def _opened(s: TicketState, e: TicketOpened) -> TicketState | None:
     )
 
 
-def _stopped(s: TicketState, names: Iterable[str]) -> dict[str, SlaClock]:
-    """The clocks among ``names`` still running, warning or paused, now ``stopped``."""
-    return {
-        n: c.model_copy(update={"state": "stopped"})
-        for n, c in s.sla.items()
-        if n in names and c.state in ("running", "warning", "paused")
-    }
-
-
 def _status_changed(s: TicketState, e: TicketStatusChanged) -> TicketState | None:
     to = e.data.to_status
     if not can_transition(s.status, to):
         return None
     changes: dict[str, Any] = {"status": to}
     if to in _DONE:
-        # Resolving or closing ends the response targets still open: the SLA service stops their timers
-        # without an event of its own, so the fold records it here (the resolution target is met by its
-        # own SlaTargetMet).
-        stopped = _stopped(s, ("first_response", "next_response"))
+        stopped = legacy_stopped(s, ("first_response", "next_response"))  # logs before 2026-12 only
         if stopped:
             changes["sla"] = {**s.sla, **stopped}
     if to == "resolved":
@@ -293,6 +287,7 @@ def _escalated(s: TicketState, e: TicketEscalated) -> TicketState | None:
 
 __all__ = [
     "TICKET_STATUSES",
+    "answered_in_time",
     "ClockState",
     "SlaClock",
     "TicketState",

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, Field, FiniteFloat
 
 from helpdesk_events.envelope import EventBase
-from helpdesk_events.types import Payload, SlaTargetName
+from helpdesk_events.types import ClockPhase, Payload, SlaTargetName
 
 Share = Annotated[FiniteFloat, Field(gt=0, le=1)]
 Minutes = Annotated[FiniteFloat, Field(ge=0)]
@@ -33,6 +33,13 @@ class SlaTargetDue(Payload):
     minutes: Minutes
     due_at: AwareDatetime | None = None
     """None while the clock is paused or the target has no deadline yet."""
+    phase: ClockPhase | None = None
+    """The target's phase as the sla service decided it (:mod:`helpdesk_events.sla_clock`); absent in events
+    before 2026-12, whose stops the fold infers."""
+    cycle: int | None = None
+    """The cycle this due time belongs to; a cycle other than the fold's starts a new one."""
+    started_at: AwareDatetime | None = None
+    """Start of that cycle."""
 
 
 class SlaPolicyAppliedData(Payload):
@@ -67,7 +74,7 @@ class SlaClockResumedData(SlaVersions):
     """The targets ticking again, with their new due times."""
     reason: str | None = None
     """``status open`` (end of a pause), ``reopened`` (resolution restarts), ``customer_message`` (a
-    ``next_response`` cycle starts)."""
+    ``next_response`` cycle starts; this one does not end a pause: while paused its due time is None)."""
 
 
 class SlaClockResumed(EventBase):
@@ -110,4 +117,26 @@ class SlaTargetMet(EventBase):
     data: SlaTargetMetData
 
 
-SLA_EVENTS = (SlaPolicyApplied, SlaClockPaused, SlaClockResumed, SlaWarning, SlaBreached, SlaTargetMet)
+class SlaTargetStoppedData(SlaVersions):
+    target: SlaTargetName
+    reason: str
+    """``resolved``, ``closed``, ``merged`` (the ticket no longer owes it) or ``policy changed`` (the new
+    policy has no such target)."""
+
+
+class SlaTargetStopped(EventBase):
+    """A target stopped without an outcome: neither met nor breached (its timers are gone)."""
+
+    type: Literal["SlaTargetStopped"] = "SlaTargetStopped"
+    data: SlaTargetStoppedData
+
+
+SLA_EVENTS = (
+    SlaPolicyApplied,
+    SlaClockPaused,
+    SlaClockResumed,
+    SlaWarning,
+    SlaBreached,
+    SlaTargetMet,
+    SlaTargetStopped,
+)

@@ -1,10 +1,10 @@
 """The ticket as every service sees it: the frozen state the fold (:mod:`helpdesk_events.fold`) produces."""
 
-from typing import Literal
-
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from helpdesk_events.types import Channel, Customer, Priority, SlaTargetName, Status
+from helpdesk_events.sla_clock import ClockState as ClockState
+from helpdesk_events.sla_clock import SlaClock as SlaClock
+from helpdesk_events.types import Channel, Customer, Priority, Status
 
 TICKET_STATUSES: tuple[Status, ...] = ("new", "open", "pending", "resolved", "closed")
 """The lifecycle, in order."""
@@ -26,28 +26,6 @@ def is_open(status: Status) -> bool:
 def can_transition(from_status: Status, to_status: Status) -> bool:
     """Whether the fold applies a status change from ``from_status`` (``resolved -> open`` is a reopen)."""
     return to_status in _TRANSITIONS[from_status]
-
-
-ClockState = Literal["running", "paused", "warning", "breached", "met", "stopped"]
-"""``stopped``: the ticket was resolved or closed while this response target was still open (no reply
-was owed any more); it counts as neither met nor breached."""
-
-
-class SlaClock(BaseModel):
-    """One SLA target of one ticket (its current cycle, for ``next_response``)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    name: SlaTargetName
-    due_at: AwareDatetime | None = None
-    state: ClockState = "running"
-    met_at: AwareDatetime | None = None
-    breached_at: AwareDatetime | None = None
-    """Kept when the target is met late, so ``breached_at is None`` means compliant."""
-    warning_threshold: float | None = None
-    """Highest warning share reached."""
-    within_target: bool | None = None
-    """As reported by ``SlaTargetMet``."""
 
 
 class TicketState(BaseModel):
@@ -76,6 +54,10 @@ class TicketState(BaseModel):
     """When routing last queued it; None once assigned."""
     sla: dict[str, SlaClock] = {}
     sla_paused: bool = False
+    sla_stops_recorded: bool = False
+    """True once an SLA event of the one clock model (targets with ``phase``, or ``SlaTargetStopped``) was
+    folded: the sla service then publishes every stop, and the fold infers none. Older logs lack them, and
+    the fold stops their clocks on resolve/close/merge itself (the rule before 2026-12)."""
     sla_policy_id: str | None = None
     sla_policy_version: str | None = None
     escalation_level: int = 0

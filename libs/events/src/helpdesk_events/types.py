@@ -16,6 +16,8 @@ PRIORITIES: tuple[Priority, ...] = ("P1", "P2", "P3", "P4")
 Status = Literal["new", "open", "pending", "resolved", "closed"]
 Channel = Literal["email", "web", "chat", "phone", "whatsapp", "social", "api"]
 SlaTargetName = Literal["first_response", "next_response", "resolution"]
+ClockPhase = Literal["idle", "running", "breached", "met", "stopped"]
+"""Where one SLA target's current cycle stands (:mod:`helpdesk_events.sla_clock`)."""
 Presence = Literal["online", "away", "offline"]
 Tier = Literal["L1", "L2", "L3"]
 

@@ -150,9 +150,9 @@ def test_the_first_policy_matching_priority_tier_category_and_channel_applies(ev
 def test_opening_starts_first_response_and_resolution_from_the_event_time():
     [applied] = when(SlaState(ticket_id="T-1"), opened(at=MON_0900))
     assert applied.dues == (  # type: ignore[union-attr]
-        Due("first_response", 60, at_min(60)),
-        Due("next_response", 120, None),
-        Due("resolution", 480, at_min(480)),
+        Due("first_response", 60, at_min(60), "running", 1, MON_0900),
+        Due("next_response", 120, None, "idle", 0, None),
+        Due("resolution", 480, at_min(480), "running", 1, MON_0900),
     )
 
 
@@ -240,7 +240,10 @@ def test_resume_moves_the_due_times_by_the_paused_span():
     assert resumed == ClockResumed(
         at_min(40),
         "status open",
-        dues=(Due("first_response", 60, at_min(90)), Due("resolution", 480, at_min(510))),
+        dues=(
+            Due("first_response", 60, at_min(90), "running", 1, MON_0900),
+            Due("resolution", 480, at_min(510), "running", 1, MON_0900),
+        ),
     )
     after = given(opened(), status("pending", at=at_min(10)), status("open", frm="pending", at=at_min(40)))
     assert {(p.key, p.at) for p in timers(after, ALWAYS) if p.kind == "breach"} == {
@@ -281,7 +284,9 @@ def test_a_customer_message_after_the_first_response_starts_next_response():
     state = given(opened(), replied(at=at_min(20)))
     assert when(state, customer_message(at=at_min(100))) == [
         CustomerWrote(at_min(100)),
-        CycleStarted("next_response", at_min(100), (Due("next_response", 120, at_min(220)),)),
+        CycleStarted(
+            "next_response", at_min(100), (Due("next_response", 120, at_min(220), "running", 1, at_min(100)),)
+        ),
     ]
     state = given(opened(), replied(at=at_min(20)), customer_message(at=at_min(100)))
     assert when(state, customer_message(at=at_min(110))) == [CustomerWrote(at_min(110))]
@@ -296,7 +301,7 @@ def test_a_customer_message_while_pending_starts_next_response_at_the_message_an
     state = given(opened(), replied(at=at_min(20)), status("pending", at=at_min(25)), customer_message(at=at_min(100)))
     [resumed] = when(state, status("open", frm="pending", at=at_min(105)))
     assert isinstance(resumed, ClockResumed)
-    assert Due("next_response", 120, at_min(225)) in resumed.dues
+    assert Due("next_response", 120, at_min(225), "running", 1, at_min(100)) in resumed.dues
 
 
 # ----- resolution, reopen, close, merge -----
@@ -305,7 +310,7 @@ def test_a_customer_message_while_pending_starts_next_response_at_the_message_an
 def test_resolve_meets_resolution_and_stops_the_other_clocks():
     state = given(opened())
     assert when(state, status("resolved", at=at_min(100))) == [
-        TargetStopped("first_response", at_min(100)),
+        TargetStopped("first_response", at_min(100), "resolved"),
         TargetMet("resolution", at_min(100), at_min(480), 100, True),
         TicketDone(at_min(100), closed=False),
     ]
@@ -326,7 +331,7 @@ def test_reopen_starts_a_new_resolution_cycle_from_the_reopen():
         "reopened",
         restarted=(("resolution", at_min(1000)),),
         reopened=True,
-        dues=(Due("resolution", 480, at_min(1480)),),
+        dues=(Due("resolution", 480, at_min(1480), "running", 2, at_min(1000)),),
     )
     reopened = given(
         opened(), replied(at=at_min(5)), status("resolved", at=at_min(100)), status("open", at=at_min(1000))
@@ -374,9 +379,9 @@ def test_a_priority_change_retargets_from_the_original_start():
     assert applied.policy.policy_id == "critical"
     assert applied.reason == "priority P3 -> P1"
     assert applied.dues == (
-        Due("first_response", 15, at_min(15)),
-        Due("next_response", 30, None),
-        Due("resolution", 240, at_min(240)),
+        Due("first_response", 15, at_min(15), "running", 1, MON_0900),
+        Due("next_response", 30, None, "idle", 0, None),
+        Due("resolution", 240, at_min(240), "running", 1, MON_0900),
     )
 
 
@@ -409,7 +414,7 @@ def test_a_retarget_keeps_met_targets_and_the_pauses():
     )
     [applied] = when(state, reprioritised("P1", frm="P3", at=at_min(90)))
     assert isinstance(applied, PolicyApplied)
-    assert Due("resolution", 240, at_min(300)) in applied.dues
+    assert Due("resolution", 240, at_min(300), "running", 1, MON_0900) in applied.dues
     after = given(
         opened(priority="P3"),
         replied(at=at_min(10)),
@@ -509,4 +514,8 @@ def test_a_next_response_cycle_is_published_as_a_resume_of_that_target():
     assert event.data.reason == "customer_message"
     assert [(t.name, t.due_at) for t in event.data.targets] == [("next_response", at_min(130))]
     paused = given(opened(), replied(at=at_min(5)), status("pending", at=at_min(6)))
-    assert published(paused, customer_message(at=at_min(10))) == []
+    [started] = published(paused, customer_message(at=at_min(10)))
+    assert isinstance(started, SlaClockResumed)  # the cycle starts paused: no due time until the resume
+    assert [(t.name, t.due_at, t.phase, t.cycle) for t in started.data.targets] == [
+        ("next_response", None, "running", 1)
+    ]

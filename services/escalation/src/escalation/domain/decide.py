@@ -13,6 +13,7 @@ from helpdesk_events import (
     TicketEvent,
     TicketOpened,
     TicketStatusChanged,
+    answered_in_time,
     applies,
 )
 from helpdesk_events.types import Priority, priority_rank
@@ -202,7 +203,8 @@ def _stimuli(matrix: Matrix, before: Case, event: TicketEvent) -> list[Stimulus]
     match event:
         case SlaWarning(data=d):
             return [Stimulus("sla_warning", cause, target=d.target)]
-        case SlaBreached(data=d):
+        case SlaBreached(data=d) if not answered_in_time(before.ticket, d.target, d.due_at):
+            # (a breach that raced a reply or resolution already in the log is withdrawn by the SLA service)
             return [Stimulus("sla_breach", cause, target=d.target)]
         case TicketOpened(data=d) if d.customer.tier in matrix.vip_tiers:
             return [Stimulus("vip", cause)]

@@ -125,7 +125,8 @@ SLA_TARGETS = View(
     """SELECT t.ticket_id, t.tenant, t.folio, c.key AS target, (c.value->>'due_at')::timestamptz AS due_at,
        c.value->>'state' AS state, (c.value->>'met_at')::timestamptz AS met_at,
        (c.value->>'breached_at')::timestamptz AS breached_at, (c.value->>'within_target')::boolean AS within_target,
-       (c.value->>'warning_threshold')::double precision AS warning_threshold
+       (c.value->>'warning_threshold')::double precision AS warning_threshold,
+       (c.value->>'cycle')::int AS cycle, (c.value->>'started_at')::timestamptz AS started_at
 FROM {src}.tickets t, jsonb_each(t.state->'sla') c""",
     (
         ("ticket_id", "Ticket id."),
@@ -133,27 +134,37 @@ FROM {src}.tickets t, jsonb_each(t.state->'sla') c""",
         ("folio", "Folio."),
         ("target", "first_response, next_response or resolution."),
         ("due_at", "Due time (null while paused without a deadline)."),
-        ("state", "running, paused, warning, breached, met or stopped."),
+        (
+            "state",
+            "idle (no cycle yet), running, paused, warning, breached, met or stopped (no outcome: resolved, "
+            "closed, merged, or dropped by a new policy).",
+        ),
         ("met_at", "When the target was met."),
         ("breached_at", "When it was breached (kept if met late: null means compliant)."),
         ("within_target", "As reported when met."),
         ("warning_threshold", "Highest warning share reached (0.75 = 75 % of the target used)."),
+        (
+            "cycle",
+            "Cycles started (next_response: one per customer message that waited; resolution: one more per reopen).",
+        ),
+        ("started_at", "Start of the current cycle (null in logs before 2026-12)."),
     ),
 )
 
 METRIC_FACTS = View(
     "metric_facts",
     "Reporting facts, one per measurable change (docs/metrics.md): created, first_response, resolved, "
-    "reopened, closed, assigned, escalated, sla_met, sla_breached, csat.",
+    "reopened, closed, assigned, escalated, sla_met, sla_breached, sla_breach_withdrawn, csat.",
     """SELECT event_id, kind, nullif(target, '') AS target, ticket_id, tenant, occurred_at, agent, value, ok
 FROM {src}.facts""",
     (
         ("event_id", "Event that produced the fact."),
         (
             "kind",
-            "created, first_response, resolved, reopened, closed, assigned, escalated, sla_met, sla_breached or csat.",
+            "created, first_response, resolved, reopened, closed, assigned, escalated, sla_met, sla_breached, "
+            "sla_breach_withdrawn (a breach that raced an in-time reply or resolution: subtract it) or csat.",
         ),
-        ("target", "SLA target, for sla_met and sla_breached."),
+        ("target", "SLA target, for sla_met, sla_breached and sla_breach_withdrawn."),
         ("ticket_id", "Ticket id (join analytics.tickets for team, channel, priority, category)."),
         ("tenant", "Tenant."),
         ("occurred_at", "Event time of the fact."),

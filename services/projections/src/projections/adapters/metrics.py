@@ -43,7 +43,8 @@ def _measures() -> str:
         "count(*) FILTER (WHERE f.kind = 'resolved') AS resolutions",
         "count(*) FILTER (WHERE f.kind = 'reopened') AS reopened",
         "count(*) FILTER (WHERE f.kind = 'escalated') AS escalations",
-        "count(*) FILTER (WHERE f.kind = 'sla_breached') AS breaches",
+        "count(*) FILTER (WHERE f.kind = 'sla_breached')"
+        " - count(*) FILTER (WHERE f.kind = 'sla_breach_withdrawn') AS breaches",
         "avg(f.value) FILTER (WHERE f.kind = 'csat') AS csat_average",
         "count(*) FILTER (WHERE f.kind = 'csat') AS csat_responses",
         "count(*) FILTER (WHERE f.kind = 'csat' AND f.value >= 4) AS csat_satisfied",
@@ -58,7 +59,10 @@ def _measures() -> str:
         cols.append(f"{_pct('0.9', kind, target)} AS {name}_p90")
     for t in _TARGETS:
         cols.append(f"count(*) FILTER (WHERE f.kind = 'sla_met' AND f.target = '{t}' AND f.ok) AS {t}_met")
-        cols.append(f"count(*) FILTER (WHERE f.kind = 'sla_breached' AND f.target = '{t}') AS {t}_breached")
+        cols.append(
+            f"count(*) FILTER (WHERE f.kind = 'sla_breached' AND f.target = '{t}')"
+            f" - count(*) FILTER (WHERE f.kind = 'sla_breach_withdrawn' AND f.target = '{t}') AS {t}_breached"
+        )
     return ",\n       ".join(cols)
 
 

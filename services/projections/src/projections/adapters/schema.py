@@ -16,7 +16,8 @@ from ..domain.rows import TICKET_COLUMNS
 from .analytics import analytics_ddl
 from .boards import BOARD_VIEWS_DDL
 
-READ_MODEL_VERSION = 3
+READ_MODEL_VERSION = 4
+"""4: the one SLA clock model (phases, cycles, idle clocks, stop events); 3: unanswered_since."""
 
 _TYPES = {
     "escalation_level": "int NOT NULL DEFAULT 0",

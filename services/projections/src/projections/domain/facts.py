@@ -23,6 +23,7 @@ FactKind = Literal[
     "escalated",
     "sla_met",
     "sla_breached",
+    "sla_breach_withdrawn",
     "csat",
 ]
 
@@ -63,6 +64,9 @@ def facts(before: TicketState | None, after: TicketState, event: TicketEvent) ->
         old = b.sla.get(name)
         if clock.breached_at is not None and (old is None or old.breached_at is None):
             out.append(Fact("sla_breached", agent=after.assignee, target=name))
+        if clock.breached_at is None and old is not None and old.breached_at is not None and old.cycle == clock.cycle:
+            # Met within target: the breach timer had raced the reply or resolution (docs/sla.md).
+            out.append(Fact("sla_breach_withdrawn", agent=after.assignee, target=name))
         if clock.state == "met" and (old is None or old.state != "met"):
             minutes = event.data.business_minutes_used if isinstance(event, SlaTargetMet) else None
             ok = clock.breached_at is None and clock.within_target is not False

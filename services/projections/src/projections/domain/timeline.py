@@ -13,6 +13,7 @@ from helpdesk_events import (
     SlaClockResumed,
     SlaPolicyApplied,
     SlaTargetMet,
+    SlaTargetStopped,
     SlaWarning,
     TicketAssigned,
     TicketCategoryChanged,
@@ -73,6 +74,8 @@ def describe(event: TicketEvent) -> tuple[str, str | None]:
             return f"SLA policy {d.policy_id} v{d.policy_version} applied: {targets}", event.producer
         case SlaClockPaused(data=d):
             return f"SLA clock paused ({d.reason})", event.producer
+        case SlaClockResumed(data=d) if d.reason == "customer_message":
+            return "SLA next response clock started (a customer message waits)", event.producer
         case SlaClockResumed():
             return "SLA clock resumed", event.producer
         case SlaWarning(data=d):
@@ -82,5 +85,7 @@ def describe(event: TicketEvent) -> tuple[str, str | None]:
         case SlaTargetMet(data=d):
             how = "within target" if d.within_target else "late"
             return f"SLA {d.target} met {how} ({d.business_minutes_used:g} business min)", event.producer
+        case SlaTargetStopped(data=d):
+            return f"SLA {d.target} stopped ({d.reason}): neither met nor breached", event.producer
         case _:
             return event.type, event.producer

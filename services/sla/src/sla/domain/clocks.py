@@ -1,9 +1,8 @@
 """One ticket's SLA clocks: the state, the facts the service decides about it, and ``evolve``.
 
-A target's clock runs in *cycles*: ``first_response`` and ``resolution`` start at the ticket's opening,
-``next_response`` starts at a customer message that waits for an answer, ``resolution`` starts a new cycle
-when the ticket is reopened. Within a cycle the phase goes ``idle`` → ``running`` → ``met`` (or ``breached``
-→ ``met`` late), or ``stopped`` when the ticket is resolved, closed or merged before the target was met.
+Each target is a :class:`helpdesk_events.SlaClock`, the one clock model the fold shares
+(:mod:`helpdesk_events.sla_clock`: cycles, phases and their transitions). Every fact that moves a clock is
+published as an event (:mod:`.publish`), so the fold makes the same moves in the same order.
 
 Pauses are ticket-wide spans (pending and the other configured statuses); a due time is always
 ``calendar.due(started_at, minutes, pauses)``, so it is a function of event times only.
@@ -13,39 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
-from helpdesk_events import SlaTargetName
+from helpdesk_events import ClockPhase, SlaClock, SlaTargetName
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
 from .policy import TicketFacts
 
-TargetPhase = Literal["idle", "running", "breached", "met", "stopped"]
-TICKING: tuple[TargetPhase, ...] = ("running", "breached")
-"""Phases in which the target still waits for its event (a breached target can still be met, late)."""
-
 Pause = tuple[AwareDatetime, AwareDatetime]
-
-
-class TargetClock(BaseModel):
-    model_config = ConfigDict(frozen=True)
-    name: SlaTargetName
-    minutes: float
-    phase: TargetPhase = "idle"
-    started_at: AwareDatetime | None = None
-    armed_from: AwareDatetime | None = None
-    """Timers of this cycle never fire before this instant (the last re-plan: a priority change)."""
-    warned: tuple[float, ...] = ()
-    cycle: int = 0
-
-    @property
-    def ticking(self) -> bool:
-        return self.phase in TICKING
-
-    def restarted(self, at: datetime) -> TargetClock:
-        return self.model_copy(
-            update={"phase": "running", "started_at": at, "armed_from": at, "warned": (), "cycle": self.cycle + 1}
-        )
 
 
 class PolicyRef(BaseModel):
@@ -66,7 +39,7 @@ class SlaState(BaseModel):
     opened_at: AwareDatetime | None = None
     policy: PolicyRef | None = None
     facts: TicketFacts | None = None
-    targets: dict[SlaTargetName, TargetClock] = {}
+    targets: dict[SlaTargetName, SlaClock] = {}
     pauses: tuple[Pause, ...] = ()
     """Finished pauses."""
     paused_since: AwareDatetime | None = None
@@ -92,6 +65,9 @@ class Due:
     name: SlaTargetName
     minutes: float
     due_at: datetime | None
+    phase: ClockPhase = "running"
+    cycle: int = 0
+    started_at: datetime | None = None
 
 
 # ----- facts: what the service decided (some are published as events, some only move the state) -----
@@ -103,7 +79,7 @@ class PolicyApplied:
     reason: str
     policy: PolicyRef
     facts: TicketFacts
-    targets: tuple[TargetClock, ...]
+    targets: tuple[SlaClock, ...]
     dues: tuple[Due, ...] = ()
 
 
@@ -145,6 +121,8 @@ class TargetMet:
 class TargetStopped:
     target: SlaTargetName
     at: datetime
+    reason: str
+    """``resolved``, ``closed``, ``merged`` or ``policy changed``."""
 
 
 @dataclass(frozen=True)
@@ -195,28 +173,41 @@ Fact = (
 )
 
 
-def _target(s: SlaState, name: SlaTargetName, **changes: object) -> SlaState:
-    clock = s.targets[name].model_copy(update=changes)
-    return s.model_copy(update={"targets": {**s.targets, name: clock}})
+def _moved(s: SlaState, name: SlaTargetName, clock: SlaClock | None) -> SlaState:
+    """``clock``: the transition's result (None: it does not apply, the state stays)."""
+    return s if clock is None else s.model_copy(update={"targets": {**s.targets, name: clock}})
+
+
+def _planned(targets: dict[SlaTargetName, SlaClock], dues: tuple[Due, ...]) -> dict[SlaTargetName, SlaClock]:
+    """The clocks with the due times a fact publishes."""
+    return {**targets, **{d.name: targets[d.name].planned(d.due_at) for d in dues if d.name in targets}}
+
+
+def _paused(targets: dict[SlaTargetName, SlaClock], paused: bool) -> dict[SlaTargetName, SlaClock]:
+    return {n: c.with_pause(paused) for n, c in targets.items()}
 
 
 def _end_pause(s: SlaState, at: datetime) -> SlaState:
-    return s.model_copy(update={"pauses": s.pauses_until(at), "paused_since": None})
+    targets = _paused(s.targets, False)
+    return s.model_copy(update={"pauses": s.pauses_until(at), "paused_since": None, "targets": targets})
 
 
 def evolve(s: SlaState, fact: Fact) -> SlaState:
     match fact:
         case PolicyApplied():
+            targets = _paused({t.name: t for t in fact.targets}, s.paused)
             return s.model_copy(
                 update={
                     "opened_at": s.opened_at or fact.at,
                     "policy": fact.policy,
                     "facts": fact.facts,
-                    "targets": {t.name: t for t in fact.targets},
+                    "targets": _planned(targets, fact.dues),
                 }
             )
         case ClockPaused():
-            return s if s.paused else s.model_copy(update={"paused_since": fact.at})
+            if s.paused:
+                return s
+            return s.model_copy(update={"paused_since": fact.at, "targets": _paused(s.targets, True)})
         case ClockResumed():
             s = _end_pause(s, fact.at)
             if fact.reopened:
@@ -225,25 +216,25 @@ def evolve(s: SlaState, fact: Fact) -> SlaState:
             for name, start in fact.restarted:
                 if name in targets:
                     targets[name] = targets[name].restarted(start)
-            return s.model_copy(update={"targets": targets})
+            return s.model_copy(update={"targets": _planned(targets, fact.dues)})
         case CycleStarted():
-            restarted = s.targets[fact.target].restarted(fact.at)
-            return s.model_copy(update={"targets": {**s.targets, fact.target: restarted}})
+            restarted = s.targets[fact.target].restarted(fact.at).with_pause(s.paused)
+            return s.model_copy(update={"targets": _planned({**s.targets, fact.target: restarted}, fact.dues)})
         case TargetMet():
-            return _target(s, fact.target, phase="met")
+            return _moved(s, fact.target, s.targets[fact.target].met(fact.at, fact.within_target, fact.due_at))
         case TargetStopped():
-            return _target(s, fact.target, phase="stopped")
+            return _moved(s, fact.target, s.targets[fact.target].stopped())
         case Warned():
-            warned = s.targets[fact.target].warned
-            return _target(s, fact.target, warned=tuple(sorted({*warned, fact.threshold})))
+            return _moved(s, fact.target, s.targets[fact.target].warned_at(fact.threshold, fact.due_at))
         case Breached():
-            return _target(s, fact.target, phase="breached")
+            return _moved(s, fact.target, s.targets[fact.target].breached(fact.at, fact.due_at))
         case FactsChanged():
             return s.model_copy(update={"facts": fact.facts})
         case CustomerWrote():
             return s.model_copy(update={"last_customer_message_at": fact.at})
         case TicketDone():
-            s = _end_pause(s, fact.at)
+            # The pause span ends; the clocks keep their pause mark as the fold does (no event unpauses them).
+            s = s.model_copy(update={"pauses": s.pauses_until(fact.at), "paused_since": None})
             return s.model_copy(update={"resolved_at": s.resolved_at or fact.at, "closed": s.closed or fact.closed})
 
 

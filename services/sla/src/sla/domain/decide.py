@@ -14,6 +14,7 @@ from typing import Literal, Protocol
 from helpdesk_events import (
     AgentReplied,
     CustomerMessageReceived,
+    SlaClock,
     SlaTargetName,
     TicketCategoryChanged,
     TicketEvent,
@@ -36,7 +37,6 @@ from .clocks import (
     PolicyApplied,
     PolicyRef,
     SlaState,
-    TargetClock,
     TargetMet,
     TargetStopped,
     TicketDone,
@@ -94,7 +94,7 @@ class TimerPlan:
 # ----- due times and timers, derived from the state -----
 
 
-def due_at(s: SlaState, clock: TargetClock, calendar: Calendar) -> datetime | None:
+def due_at(s: SlaState, clock: SlaClock, calendar: Calendar) -> datetime | None:
     """The cycle's due time; ``None`` if the clock is not ticking or is paused before reaching it."""
     if not clock.ticking or clock.started_at is None:
         return None
@@ -106,7 +106,7 @@ def due_at(s: SlaState, clock: TargetClock, calendar: Calendar) -> datetime | No
 
 def dues(s: SlaState, calendar: Calendar, *, only: Sequence[SlaTargetName] | None = None) -> tuple[Due, ...]:
     return tuple(
-        Due(c.name, c.minutes, due_at(s, c, calendar))
+        Due(c.name, c.minutes, due_at(s, c, calendar), c.phase, c.cycle, c.started_at)
         for c in s.targets.values()
         if (only is None or c.name in only) and c.phase != "stopped"
     )
@@ -159,7 +159,7 @@ def decide(s: SlaState, when: TicketEvent | TimerFired, rules: Rules) -> list[Fa
         case TicketCategoryChanged():
             return [FactsChanged(s.facts.model_copy(update={"category": when.data.to_category}))]
         case TicketMerged():
-            return [*_stop_all(s, when.occurred_at), TicketDone(when.occurred_at, closed=True)]
+            return [*_stop_all(s, when.occurred_at, "merged"), TicketDone(when.occurred_at, closed=True)]
     return []
 
 
@@ -186,9 +186,9 @@ def _opened(s: SlaState, e: TicketOpened, rules: Rules) -> list[Fact]:
     calendar = rules.calendars[policy.calendar]
     at = e.occurred_at
     targets = tuple(
-        TargetClock(name=name, minutes=minutes).restarted(at)
+        SlaClock(name=name, minutes=minutes).restarted(at)
         if name in STARTS_AT_OPEN
-        else TargetClock(name=name, minutes=minutes)
+        else SlaClock(name=name, minutes=minutes)
         for name, minutes in policy.targets.items()
     )
     applied = PolicyApplied(at, "opened", _ref(rules.current, policy, calendar), facts, targets)
@@ -218,7 +218,7 @@ def _timer(s: SlaState, t: TimerFired, calendar: Calendar) -> list[Fact]:
     return [Warned(t.target, t.threshold or 0.0, t.at, due)]
 
 
-def _met(s: SlaState, clock: TargetClock, at: datetime, calendar: Calendar) -> TargetMet:
+def _met(s: SlaState, clock: SlaClock, at: datetime, calendar: Calendar) -> TargetMet:
     assert clock.started_at is not None  # noqa: S101 - a ticking clock has a start
     used = calendar.elapsed(clock.started_at, at, s.pauses_until(at)) if at > clock.started_at else 0.0
     due = calendar.due(clock.started_at, clock.minutes, s.pauses)
@@ -227,7 +227,7 @@ def _met(s: SlaState, clock: TargetClock, at: datetime, calendar: Calendar) -> T
 
 
 def _stop_all(
-    s: SlaState, at: datetime, *, meet: SlaTargetName | None = None, calendar: Calendar | None = None
+    s: SlaState, at: datetime, reason: str, *, meet: SlaTargetName | None = None, calendar: Calendar | None = None
 ) -> list[Fact]:
     facts: list[Fact] = []
     for clock in s.targets.values():
@@ -236,7 +236,7 @@ def _stop_all(
         if clock.name == meet and calendar is not None:
             facts.append(_met(s, clock, at, calendar))
         else:
-            facts.append(TargetStopped(clock.name, at))
+            facts.append(TargetStopped(clock.name, at, reason))
     return facts
 
 
@@ -259,7 +259,8 @@ def _status(s: SlaState, to: str, at: datetime, calendar: Calendar) -> list[Fact
     if to in ("resolved", "closed"):
         if s.resolved_at is not None:
             return [TicketDone(at, closed=True)] if to == "closed" else []
-        return [*_stop_all(s, at, meet="resolution", calendar=calendar), TicketDone(at, closed=to == "closed")]
+        stops = _stop_all(s, at, to, meet="resolution", calendar=calendar)
+        return [*stops, TicketDone(at, closed=to == "closed")]
     if s.resolved_at is not None:  # only a reopen (resolved -> open) leaves resolved
         if to != "open":
             return []
@@ -302,18 +303,24 @@ def _retarget(s: SlaState, facts: TicketFacts, e: TicketPriorityChanged, rules: 
     )
     if unchanged:
         return [FactsChanged(facts)]
-    targets: list[TargetClock] = []
+    # Targets the new policy lacks stop first (each an event), then the policy lists the rest.
+    dropped: list[Fact] = [
+        TargetStopped(name, at, "policy changed")
+        for name, old in s.targets.items()
+        if name not in policy.targets and old.stopped() is not None
+    ]
+    s = evolve_all(s, dropped)
+    pause_statuses = s.policy.pause_statuses if s.policy is not None else ()
+    targets: list[SlaClock] = []
     for name, minutes in policy.targets.items():
         old = s.targets.get(name)
         if old is not None:
-            targets.append(old.model_copy(update={"minutes": minutes, "armed_from": at}))
+            targets.append(old.planned(old.due_at, minutes, armed_from=at))
         elif name in STARTS_AT_OPEN and s.resolved_at is None:
-            targets.append(TargetClock(name=name, minutes=minutes).restarted(at))
+            targets.append(SlaClock(name=name, minutes=minutes).restarted(at))
         else:
-            targets.append(TargetClock(name=name, minutes=minutes))
-    for name, old in s.targets.items():
-        if name not in policy.targets:
-            targets.append(old.model_copy(update={"phase": "stopped"}))
+            targets.append(SlaClock(name=name, minutes=minutes))
+    targets += [old for name, old in s.targets.items() if name not in policy.targets]
     reason = f"priority {e.data.from_priority} -> {e.data.to_priority}"
-    ref = _ref(policies, policy, calendar).model_copy(update={"pause_statuses": s.policy.pause_statuses})
-    return [_with_dues(s, PolicyApplied(at, reason, ref, facts, tuple(targets)), calendar)]
+    ref = _ref(policies, policy, calendar).model_copy(update={"pause_statuses": pause_statuses})
+    return [*dropped, _with_dues(s, PolicyApplied(at, reason, ref, facts, tuple(targets)), calendar)]

@@ -1,4 +1,5 @@
-"""The public SLA events for the facts the service decided (internal facts publish nothing).
+"""The public SLA events for the facts the service decided: every move of a clock is published (only
+``FactsChanged``, ``CustomerWrote`` and ``TicketDone``, which move no clock, publish nothing).
 
 Event ids are derived from the cause (the consumed event's id, or the timer's key and due time) and the
 position, so a replay or a retried transaction produces the same ids, which consumers drop as duplicates.
@@ -22,6 +23,8 @@ from helpdesk_events import (
     SlaTargetDue,
     SlaTargetMet,
     SlaTargetMetData,
+    SlaTargetStopped,
+    SlaTargetStoppedData,
     SlaWarning,
     SlaWarningData,
 )
@@ -37,13 +40,16 @@ from .clocks import (
     PolicyRef,
     SlaState,
     TargetMet,
+    TargetStopped,
     Warned,
 )
 
 PRODUCER = "sla"
 _NAMESPACE = uuid.UUID("5d9e3c1a-0b7f-4e58-9a51-2f1c7b0e5a11")
 
-SlaEvent = SlaPolicyApplied | SlaClockPaused | SlaClockResumed | SlaWarning | SlaBreached | SlaTargetMet
+SlaEvent = (
+    SlaPolicyApplied | SlaClockPaused | SlaClockResumed | SlaWarning | SlaBreached | SlaTargetMet | SlaTargetStopped
+)
 
 
 @dataclass(frozen=True)
@@ -59,7 +65,12 @@ class Cause:
 
 
 def _targets(dues: tuple[Due, ...]) -> list[SlaTargetDue]:
-    return [SlaTargetDue(name=d.name, minutes=d.minutes, due_at=d.due_at) for d in dues]
+    return [
+        SlaTargetDue(
+            name=d.name, minutes=d.minutes, due_at=d.due_at, phase=d.phase, cycle=d.cycle, started_at=d.started_at
+        )
+        for d in dues
+    ]
 
 
 def _versions(ref: PolicyRef) -> dict[str, Any]:
@@ -102,8 +113,8 @@ def to_events(facts: list[Fact], before: SlaState, after: SlaState, cause: Cause
             case ClockResumed():
                 resumed = SlaClockResumedData(**versions, targets=_targets(fact.dues), reason=fact.reason)
                 events.append(SlaClockResumed(**envelope, occurred_at=fact.at, data=resumed))
-            case CycleStarted() if not before.paused:
-                # A new next_response cycle; while paused it is published by the resume instead.
+            case CycleStarted():
+                # A new next_response cycle (while paused its due time is None; the resume publishes it).
                 started = SlaClockResumedData(**versions, targets=_targets(fact.dues), reason="customer_message")
                 events.append(SlaClockResumed(**envelope, occurred_at=fact.at, data=started))
             case Warned():
@@ -122,4 +133,7 @@ def to_events(facts: list[Fact], before: SlaState, after: SlaState, cause: Cause
                     within_target=fact.within_target,
                 )
                 events.append(SlaTargetMet(**envelope, occurred_at=fact.at, data=met))
+            case TargetStopped():
+                stopped = SlaTargetStoppedData(**versions, target=fact.target, reason=fact.reason)
+                events.append(SlaTargetStopped(**envelope, occurred_at=fact.at, data=stopped))
     return events
